@@ -1,0 +1,54 @@
+"""Records the activations of every layer, readout included, at the snapshot epochs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import keras
+
+from deep_bottleneck.activation_store import ActivationWriter
+from deep_bottleneck.data_split import DataSplit
+
+
+def recorded_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layers whose activations are recorded: every layer with weights (Dense-like)."""
+    return [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
+
+
+class ActivationRecorder(keras.callbacks.Callback):
+    """Write all layers' activations on ``split`` to an HDF5 file at the end of chosen epochs.
+
+    Args:
+        split: Rows the activations are computed on.
+        split_name: ``training``, ``test`` or ``full_dataset``.
+        epochs_to_record: 0-based epochs at whose end a snapshot is taken.
+        path: HDF5 file to write (see ``deep_bottleneck.activation_store``).
+    """
+
+    def __init__(self, split: DataSplit, split_name: str, epochs_to_record: Iterable[int], path: Path) -> None:
+        super().__init__()
+        self.split = split
+        self.split_name = split_name
+        self.epochs_to_record = set(int(e) for e in epochs_to_record)
+        self.path = Path(path)
+        self._writer: ActivationWriter | None = None
+        self._extractor: keras.Model | None = None
+        self.layer_names: list[str] = []
+
+    def on_train_begin(self, logs=None) -> None:
+        layers = recorded_layers(self.model)
+        self._extractor = keras.Model(self.model.inputs, [layer.output for layer in layers])
+        self.layer_names = [layer.name for layer in layers]
+        self._writer = ActivationWriter(
+            self.path, self.layer_names, [layer.units for layer in layers],
+            self.split.y, self.split_name, expected_snapshots=len(self.epochs_to_record),
+        )
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if epoch in self.epochs_to_record:
+            self._writer.append(epoch, self._extractor.predict_on_batch(self.split.X))
+
+    def on_train_end(self, logs=None) -> None:
+        if self._writer is not None:
+            self._writer.close()

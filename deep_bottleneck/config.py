@@ -1,0 +1,188 @@
+"""Experiment configuration: defaults and validation before anything is trained.
+
+``validate_config`` turns a config into the exact settings the pipeline uses, or raises one
+``ConfigError`` that names the key, says what was expected and suggests the closest valid name.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import numbers
+import warnings
+from importlib import resources
+from typing import Any, Callable
+
+from deep_bottleneck import plugins
+from deep_bottleneck.errors import ConfigError, PluginError, closest_match_hint
+from deep_bottleneck.models.feedforward import ACTIVATION_FUNCTIONS, OPTIMIZERS
+from deep_bottleneck.snapshot_schedule import SCHEDULES
+
+MI_SPLITS = ("training", "test", "full_dataset")
+DEPRECATED_KEYS = {"regularization": "it was never used by the original framework either"}
+
+
+def default_config() -> dict[str, Any]:
+    """The defaults (also shipped as ``configs/basic.json``)."""
+    text = resources.files("deep_bottleneck").joinpath("default_config.json").read_text()
+    return json.loads(text)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if not _is_int(value) or value < 1:
+        raise ConfigError(f"Config key {key!r} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _integer(key: str, value: Any) -> int:
+    if not _is_int(value):
+        raise ConfigError(f"Config key {key!r} must be an integer, got {value!r}.")
+    return int(value)
+
+
+def _positive_number(key: str, value: Any) -> float:
+    if not _is_number(value) or not value > 0:
+        raise ConfigError(f"Config key {key!r} must be a number greater than 0, got {value!r}.")
+    return float(value)
+
+
+def _number(key: str, value: Any) -> float:
+    if not _is_number(value):
+        raise ConfigError(f"Config key {key!r} must be a number, got {value!r}.")
+    return float(value)
+
+
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        if value not in choices:
+            hint = closest_match_hint(value, choices) if isinstance(value, str) else ""
+            raise ConfigError(
+                f"Config key {key!r} has the unknown value {value!r}.{hint} Valid values: {', '.join(choices)}."
+            )
+        return value
+    return check
+
+
+def _architecture(key: str, value: Any) -> list[int]:
+    if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) and v >= 1 for v in value):
+        raise ConfigError(
+            f"Config key {key!r} must be a non-empty list of positive layer widths, e.g. [10, 7, 5, 4, 3]; "
+            f"got {value!r}."
+        )
+    return [int(v) for v in value]
+
+
+def _max_norm(key: str, value: Any) -> float | bool:
+    if value is False or value is None:
+        return False
+    if not _is_number(value) or not value > 0:
+        raise ConfigError(f"Config key {key!r} must be false or a number greater than 0, got {value!r}.")
+    return float(value)
+
+
+def _plugin(kind: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        try:
+            plugins.load_module(kind, value)
+        except PluginError as exc:
+            raise ConfigError(f"Config key {key!r}: {exc}") from exc.__cause__
+        return value
+    return check
+
+
+def _plugin_list(kind: str) -> Callable[[str, Any], list]:
+    """A list of plug-ins, each a name or ``[name, arguments]`` (arguments: list or dict)."""
+    def check(key: str, value: Any) -> list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"Config key {key!r} must be a list of {kind} plug-ins, got {value!r}.")
+        checked = []
+        for entry in value:
+            name, arguments = (entry, {}) if isinstance(entry, str) else _name_and_arguments(key, entry)
+            module = _plugin(kind)(key, name)
+            if isinstance(arguments, dict):
+                try:
+                    plugins.check_arguments(kind, name, plugins.load_module(kind, module).load, arguments)
+                except PluginError as exc:
+                    raise ConfigError(f"Config key {key!r}: {exc}") from None
+            checked.append([name, arguments])
+        return checked
+    return check
+
+
+def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
+    if (
+        isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[0], str)
+        and isinstance(entry[1], (list, tuple, dict))
+    ):
+        arguments = dict(entry[1]) if isinstance(entry[1], dict) else {}
+        if isinstance(entry[1], (list, tuple)) and entry[1]:
+            raise ConfigError(
+                f"Config key {key!r}: give the arguments of {entry[0]!r} as an object "
+                f"{{\"name\": value}}, not as the list {list(entry[1])!r}."
+            )
+        return entry[0], arguments
+    raise ConfigError(
+        f"Config key {key!r}: each entry must be a plug-in name or [name, {{arguments}}], got {entry!r}."
+    )
+
+
+KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "epochs": _positive_int,
+    "batch_size": _positive_int,
+    "architecture": _architecture,
+    "optimizer": _choice(*OPTIMIZERS),
+    "learning_rate": _positive_number,
+    "activation_fn": _choice(*ACTIVATION_FUNCTIONS),
+    "initial_bias": _number,
+    "max_norm_weights": _max_norm,
+    "model": _plugin("model"),
+    "dataset": _plugin("dataset"),
+    "estimator": _plugin("estimator"),
+    "discretization_range": _positive_number,
+    "calculate_mi_for": _choice(*MI_SPLITS),
+    "callbacks": _plugin_list("callback"),
+    "plotters": _plugin_list("plotter"),
+    "n_runs": _positive_int,
+    "seed": _integer,
+    "snapshot_schedule": _choice(*SCHEDULES),
+    "n_log_snapshots": _positive_int,
+}
+
+
+def validate_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Check every key of ``config`` and fill in defaults for the missing ones.
+
+    Args:
+        config: An experiment config (as from a JSON file or Sacred).
+
+    Returns:
+        A new dict with every known key, values normalised (lists, floats).
+
+    Raises:
+        ConfigError: On the first unknown key, unknown plug-in, wrong type or out-of-range value.
+    """
+    settings = default_config()
+    for key, value in config.items():
+        if key in DEPRECATED_KEYS:
+            warnings.warn(
+                f"Config key {key!r} is ignored: {DEPRECATED_KEYS[key]}. Remove it from the config.",
+                DeprecationWarning, stacklevel=2,
+            )
+            continue
+        if key not in KEY_CHECKS:
+            raise ConfigError(
+                f"Unknown config key {key!r}.{closest_match_hint(key, KEY_CHECKS)} "
+                f"Known keys: {', '.join(sorted(KEY_CHECKS))}."
+            )
+        settings[key] = copy.deepcopy(value)
+    for key, check in KEY_CHECKS.items():
+        settings[key] = check(key, settings[key])
+    return settings

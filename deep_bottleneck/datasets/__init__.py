@@ -1,0 +1,1 @@
+"""Dataset plug-ins: each module's ``load()`` returns ``(training, test)`` splits."""

@@ -1,0 +1,42 @@
+"""The one error type of deep-bottleneck and its kinds.
+
+Every message names the offending input and says what to do about it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class DeepBottleneckError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class ConfigError(DeepBottleneckError):
+    """An experiment config has an unknown key, a wrong type or a bad value."""
+
+
+class PluginError(DeepBottleneckError):
+    """A plug-in (dataset, model, estimator, callback, plotter) cannot be used."""
+
+
+class EstimationError(DeepBottleneckError):
+    """Mutual information cannot be estimated from the given activations."""
+
+
+def closest_match_hint(name: str, candidates: Iterable[str]) -> str:
+    """Return a ' Did you mean ...?' sentence for the closest candidates, or ''.
+
+    Args:
+        name: The misspelt name.
+        candidates: The valid names.
+    """
+    candidates = list(candidates)
+    matches = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+    if not matches:
+        short = [c for c in candidates if c.split(".")[-1] == name.split(".")[-1]]
+        matches = short[:3]
+    if not matches:
+        return ""
+    return " Did you mean " + " or ".join(repr(m) for m in matches) + "?"

@@ -1,0 +1,1 @@
+"""Model plug-ins: each module's ``load(...)`` returns a compiled Keras model."""

@@ -1,0 +1,1 @@
+"""Plotter plug-ins: each module's ``load(**arguments)`` returns a ``BasePlotter``."""

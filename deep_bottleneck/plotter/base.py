@@ -1,0 +1,52 @@
+"""What every plotter receives and how its figures are saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+@dataclass(frozen=True)
+class PlotContext:
+    """Facts about the data the measures were estimated on.
+
+    Attributes:
+        split: ``training``, ``test`` or ``full_dataset``.
+        n_rows: Rows MI was estimated on; log2 of it bounds I(X;T).
+        label_entropy: H(Y) in bits; it bounds I(T;Y).
+        layer_names: Name of each layer index.
+        estimator: Config name of the estimator.
+    """
+
+    split: str
+    n_rows: int
+    label_entropy: float
+    layer_names: list[str] = field(default_factory=list)
+    estimator: str = ""
+
+
+class BasePlotter:
+    """Base class: subclasses set ``plotname`` and implement ``plot``."""
+
+    plotname = ""
+    extension = "png"
+
+    def plot(self, measures: pd.DataFrame, context: PlotContext) -> plt.Figure:
+        """Draw the figure for the per-(epoch, layer, run) ``measures``."""
+        raise NotImplementedError
+
+    def generate(self, measures: pd.DataFrame, context: PlotContext, output_dir: Path) -> Path:
+        """Draw, save to ``output_dir/<plotname>.<extension>``, close the figure; return the path."""
+        figure = self.plot(measures, context)
+        path = Path(output_dir) / f"{self.plotname}.{self.extension}"
+        try:
+            figure.savefig(path, dpi=120, bbox_inches="tight")
+        finally:
+            plt.close(figure)
+        return path

@@ -1,0 +1,125 @@
+"""Load plug-ins (datasets, models, estimators, callbacks, plotters) by name.
+
+A plug-in is a module exposing ``load(...)``. It is named either relative to the package
+(``datasets.harmonics`` -> ``deep_bottleneck.datasets.harmonics``) or by the full import path
+of a user's own module (``my_project.my_dataset``). Nothing else is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+from types import ModuleType
+from typing import Any, Callable
+
+from deep_bottleneck.errors import PluginError, closest_match_hint
+
+PACKAGE = "deep_bottleneck"
+
+#: Plug-in kinds and the sub-package that holds the built-in ones.
+KINDS = {
+    "dataset": "datasets",
+    "model": "models",
+    "estimator": "mi_estimator",
+    "callback": "callbacks",
+    "plotter": "plotter",
+}
+
+_NOT_PLUGINS = {"base", "activation_recorder", "metrics_logger"}
+
+
+def available(kind: str) -> list[str]:
+    """List the built-in plug-ins of a kind, as config names (``datasets.harmonics``)."""
+    subpackage = KINDS[kind]
+    package = importlib.import_module(f"{PACKAGE}.{subpackage}")
+    return sorted(
+        f"{subpackage}.{info.name}"
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_") and info.name not in _NOT_PLUGINS
+    )
+
+
+def _module_path(kind: str, name: str) -> str:
+    if name.startswith(KINDS[kind] + "."):
+        return f"{PACKAGE}.{name}"
+    return name
+
+
+def _find(module_path: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_path) is not None
+    except (ModuleNotFoundError, ValueError):
+        return False
+
+
+def load_module(kind: str, name: str) -> ModuleType:
+    """Import the plug-in module ``name`` of the given kind and check it has ``load``.
+
+    Raises:
+        PluginError: The plug-in does not exist (with close matches), failed to import
+            (the cause is chained), or has no callable ``load``.
+    """
+    if kind not in KINDS:
+        raise PluginError(f"Unknown plug-in kind {kind!r}.{closest_match_hint(kind, KINDS)}")
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"The {kind} plug-in name must be a non-empty string, got {name!r}.")
+    module_path = _module_path(kind, name)
+    if not _find(module_path):
+        raise PluginError(
+            f"No {kind} plug-in named {name!r}.{closest_match_hint(name, available(kind))} "
+            f"Built-in {kind} plug-ins: {', '.join(available(kind))}; "
+            f"or give the full import path of your own module."
+        )
+    try:
+        module = importlib.import_module(module_path)
+    except Exception as exc:
+        raise PluginError(
+            f"The {kind} plug-in {name!r} exists but failed to import: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if not callable(getattr(module, "load", None)):
+        raise PluginError(
+            f"The {kind} plug-in {name!r} ({module.__file__}) has no function 'load(...)'; "
+            f"every plug-in module must define one."
+        )
+    return module
+
+
+def check_arguments(kind: str, name: str, load: Callable[..., Any], kwargs: dict) -> None:
+    """Check that ``load`` accepts ``kwargs`` before anything is built.
+
+    Raises:
+        PluginError: Naming the parameters that are missing or not accepted.
+    """
+    signature = inspect.signature(load)
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        accepted = ", ".join(signature.parameters) or "none"
+        raise PluginError(
+            f"The {kind} plug-in {name!r} cannot be loaded with {sorted(kwargs)}: {exc}. "
+            f"It accepts: {accepted}."
+        ) from None
+
+
+def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:
+    """Import a plug-in and call its ``load(**kwargs)``.
+
+    Args:
+        kind: One of ``KINDS``.
+        name: Config name of the plug-in.
+        **kwargs: Arguments for its ``load``.
+
+    Returns:
+        Whatever the plug-in's ``load`` returns.
+    """
+    module = load_module(kind, name)
+    check_arguments(kind, name, module.load, kwargs)
+    return module.load(**kwargs)
+
+
+def accepted_arguments(kind: str, name: str) -> set[str]:
+    """Names of the parameters the plug-in's ``load`` accepts."""
+    return set(inspect.signature(load_module(kind, name).load).parameters)
