@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from deep_bottleneck import plugins
-from deep_bottleneck.errors import ConfigError, PluginError, closest_match_hint
+from deep_bottleneck.errors import ConfigError, ConfigWarning, PluginError, closest_match_hint
 from deep_bottleneck.models.feedforward import ACTIVATION_FUNCTIONS, OPTIMIZERS
 from deep_bottleneck.snapshot_schedule import SCHEDULES
 
@@ -174,7 +174,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         if key in DEPRECATED_KEYS:
             warnings.warn(
                 f"Config key {key!r} is ignored: {DEPRECATED_KEYS[key]}. Remove it from the config.",
-                DeprecationWarning, stacklevel=2,
+                ConfigWarning, stacklevel=2,
             )
             continue
         if key not in KEY_CHECKS:

@@ -25,6 +25,10 @@ class EstimationError(DeepBottleneckError):
     """Mutual information cannot be estimated from the given activations."""
 
 
+class ConfigWarning(UserWarning):
+    """A config is usable but has something the user should change."""
+
+
 def closest_match_hint(name: str, candidates: Iterable[str]) -> str:
     """Return a ' Did you mean ...?' sentence for the closest candidates, or ''.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ from deep_bottleneck.pipeline import run_experiment
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
 SETTINGS.CAPTURE_MODE = "sys"
+# JAX reports at INFO level that it found no TPU, on every CPU-only run.
+logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
 class InvalidExperimentConfig(SacredError):

@@ -83,7 +83,8 @@ class BinningEstimator:
         """I(X;T) and I(T;Y) in bits for each of the S snapshots in ``activations`` [S, N, d]."""
         binned = np.floor(np.asarray(activations, dtype=np.float64) / self.bin_width).astype(np.int64)
         h_t, h_ty = binned_entropies(row_codes(binned), labels)
-        return h_t, h_t + entropy_bits(labels) - h_ty
+        # I(T;Y) >= 0 exactly; the difference of entropies can round to -1e-16.
+        return h_t, np.maximum(h_t + entropy_bits(labels) - h_ty, 0.0)
 
 
 def load(discretization_range: float) -> BinningEstimator:

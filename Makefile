@@ -1,0 +1,36 @@
+# make demo: set up .venv if missing and run the demo experiment (harmonics, tanh, binning).
+# make test: install the development requirements and run the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: demo test install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: $(BIN)/python requirements/base.txt setup.py
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-base requirements/dev.txt
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed-base
+
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/python experiment.py with configs/demo.json
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python bench/training_speed.py
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info

@@ -1,0 +1,77 @@
+"""The binning estimator on cases whose mutual information is known exactly."""
+
+import numpy as np
+import pytest
+from scipy.io import loadmat
+
+from deep_bottleneck.data_split import construct_full_dataset
+from deep_bottleneck.datasets import harmonics
+from deep_bottleneck.mi_estimator import binning
+from deep_bottleneck.mi_estimator.base import entropy_bits, estimate
+
+H_Y_HARMONICS = 0.999157
+
+
+@pytest.fixture(scope="module")
+def full():
+    return construct_full_dataset(*harmonics.load())
+
+
+def test_identity_of_the_12_input_bits_gives_12_bits_and_h_y(full):
+    mi_xt, mi_ty = estimate(binning.load(0.07), full.X, full.y)
+    assert mi_xt == pytest.approx(12.0, abs=1e-12)
+    assert mi_ty == pytest.approx(H_Y_HARMONICS, abs=1e-6)
+    assert entropy_bits(full.y) == pytest.approx(H_Y_HARMONICS, abs=1e-6)
+
+
+def test_constant_layer_gives_zero(full):
+    mi_xt, mi_ty = estimate(binning.load(0.07), np.full((4096, 5), 0.3), full.y)
+    assert mi_xt == pytest.approx(0.0, abs=1e-12)
+    assert mi_ty == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bins_wider_than_the_range_give_zero(full):
+    activations = np.random.default_rng(0).uniform(0.0, 0.5, size=(4096, 4))
+    assert estimate(binning.load(1.0), activations, full.y) == pytest.approx((0.0, 0.0), abs=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_first_k_bits_give_k_bits_and_the_exact_i_t_y(full, k):
+    mi_xt, mi_ty = estimate(binning.load(0.07), full.X[:, :k], full.y)
+    assert mi_xt == pytest.approx(k, abs=1e-12)
+    codes = full.X[:, :k] @ (2 ** np.arange(k)[::-1])
+    h_y_given_t = sum(
+        np.mean(codes == c) * entropy_bits(full.y[codes == c]) for c in np.unique(codes)
+    )
+    assert mi_ty == pytest.approx(entropy_bits(full.y) - h_y_given_t, abs=1e-9)
+
+
+def test_one_bin_per_value_matches_a_dictionary_count():
+    rng = np.random.default_rng(1)
+    activations = rng.integers(-3, 3, size=(2000, 4)) * 0.5 + 0.01
+    labels = rng.integers(0, 3, size=2000)
+    _, counts = np.unique(activations, axis=0, return_counts=True)
+    p = counts / counts.sum()
+    mi_xt, _ = estimate(binning.load(0.5), activations, labels)
+    assert mi_xt == pytest.approx(-(p * np.log2(p)).sum(), abs=1e-9)
+
+
+def test_snapshots_are_estimated_independently(full):
+    stacked = np.stack([full.X[:, :5], full.X[:, :5], np.zeros((4096, 5))])
+    stacked[0, :, 2:] = 0
+    mi_xt, _ = binning.load(0.07).estimate_snapshots(stacked, full.y)
+    np.testing.assert_allclose(mi_xt, [2.0, 5.0, 0.0], atol=1e-12)
+
+
+def test_many_wide_units_do_not_overflow_the_row_codes():
+    rng = np.random.default_rng(2)
+    activations = rng.normal(size=(500, 300)) * 50
+    mi_xt, _ = estimate(binning.load(0.07), activations, rng.integers(0, 2, size=500))
+    assert mi_xt == pytest.approx(np.log2(500), abs=1e-12)
+
+
+def test_shipped_split_is_the_published_harmonics_data(full):
+    mat = loadmat(str(harmonics.__file__).replace("harmonics.py", "data/var_u.mat"))
+    published = {tuple(row): label for row, label in zip(mat["F"].astype(int), mat["y"].ravel())}
+    assert len(published) == 4096 == len({tuple(row) for row in full.X.astype(int)})
+    assert all(published[tuple(row)] == label for row, label in zip(full.X.astype(int), full.y))

@@ -1,0 +1,75 @@
+import json
+
+import pytest
+
+from deep_bottleneck.config import default_config, validate_config
+from deep_bottleneck.errors import ConfigError, ConfigWarning
+
+
+def test_defaults_are_valid_and_match_configs_basic_json(project_root):
+    assert validate_config({}) == validate_config(default_config())
+    assert json.loads((project_root / "configs" / "basic.json").read_text()) == default_config()
+    assert default_config()["initial_bias"] == 0
+
+
+def test_every_shipped_config_is_valid(project_root):
+    for path in (project_root / "configs").rglob("*.json"):
+        validate_config(json.loads(path.read_text()))
+
+
+def test_unknown_key_is_named_with_a_suggestion():
+    with pytest.raises(ConfigError, match=r"Unknown config key 'epoch'.*Did you mean 'epochs'"):
+        validate_config({"epoch": 10})
+
+
+def test_wrong_type_names_the_key():
+    with pytest.raises(ConfigError, match=r"'batch_size' must be a positive integer, got '256'"):
+        validate_config({"batch_size": "256"})
+    with pytest.raises(ConfigError, match="'epochs' must be a positive integer, got True"):
+        validate_config({"epochs": True})
+    with pytest.raises(ConfigError, match="'architecture'"):
+        validate_config({"architecture": [10, "7"]})
+
+
+def test_out_of_range_values_are_rejected():
+    with pytest.raises(ConfigError, match="'learning_rate' must be a number greater than 0, got -0.1"):
+        validate_config({"learning_rate": -0.1})
+    with pytest.raises(ConfigError, match="'n_runs' must be a positive integer, got 0"):
+        validate_config({"n_runs": 0})
+    with pytest.raises(ConfigError, match="'max_norm_weights' must be false or a number greater than 0"):
+        validate_config({"max_norm_weights": 0})
+
+
+def test_unknown_choice_suggests_the_closest_value():
+    with pytest.raises(ConfigError, match=r"'activation_fn'.*'tahn'.*Did you mean 'tanh'"):
+        validate_config({"activation_fn": "tahn"})
+    with pytest.raises(ConfigError, match=r"'calculate_mi_for'.*Did you mean 'training'"):
+        validate_config({"calculate_mi_for": "train"})
+
+
+def test_unknown_plugin_suggests_the_closest_plugin():
+    with pytest.raises(ConfigError, match=r"'dataset'.*No dataset plug-in named 'datasets.harmonic'.*"
+                                          r"Did you mean 'datasets.harmonics'"):
+        validate_config({"dataset": "datasets.harmonic"})
+    with pytest.raises(ConfigError, match=r"'plotters'.*plotter.informationplan'.*plotter.informationplane"):
+        validate_config({"plotters": [["plotter.informationplan", {}]]})
+
+
+def test_plugin_arguments_are_checked_before_training():
+    with pytest.raises(ConfigError, match=r"'callbacks'.*cannot be loaded with \['threshold'\]"):
+        validate_config({"callbacks": [["callbacks.early_stopping_manual", {"threshold": 0.9}]]})
+
+
+def test_plugin_lists_accept_the_original_forms():
+    settings = validate_config({
+        "callbacks": ["callbacks.early_stopping_manual"],
+        "plotters": [["plotter.informationplane", []]],
+    })
+    assert settings["callbacks"] == [["callbacks.early_stopping_manual", {}]]
+    assert settings["plotters"] == [["plotter.informationplane", {}]]
+
+
+def test_old_regularization_key_warns_but_runs():
+    with pytest.warns(ConfigWarning, match="regularization"):
+        settings = validate_config({"regularization": False, "epochs": 3})
+    assert "regularization" not in settings and settings["epochs"] == 3

@@ -1,0 +1,76 @@
+"""End-to-end runs of the pipeline, without Sacred."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deep_bottleneck.activation_store import ActivationFile, ActivationWriter
+from deep_bottleneck.errors import ConfigError, EstimationError
+from deep_bottleneck.estimation import estimate_activation_file
+from deep_bottleneck.mi_estimator import binning
+from deep_bottleneck.pipeline import run_experiment
+
+
+def test_short_run_writes_measures_plot_activations_and_metrics(tmp_path, short_config):
+    metrics, artifacts = [], []
+    result = run_experiment(short_config, tmp_path, log_scalar=lambda *a: metrics.append(a),
+                            add_artifact=lambda path, name: artifacts.append(name))
+
+    measures = pd.read_csv(result.measures_path)
+    assert list(measures.columns) == ["epoch", "layer", "run", "MI_XM", "MI_YM"]
+    assert len(measures) == 6 * 6
+    assert measures["MI_XM"].between(0, 12 + 1e-9).all()
+    assert measures["MI_YM"].between(0, 0.999158).all()
+    assert (measures.loc[measures["layer"] == 0, "MI_XM"] > 10).all()
+
+    assert sorted(artifacts) == ["infoplane.png", "information_measures.csv"]
+    assert result.plot_paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {name for name, _, _ in metrics} == {
+        "training.loss", "training.accuracy", "validation.loss", "validation.accuracy"}
+    assert [step for name, _, step in metrics if name == "training.loss"] == list(range(6))
+
+    with ActivationFile(result.activation_paths[0]) as store:
+        assert store.split == "full_dataset"
+        assert store.epochs.tolist() == list(range(6))
+        assert [store.layer(name).shape for name in store.layer_names] == [
+            (6, 4096, w) for w in (10, 7, 5, 4, 3, 2)]
+
+
+def test_same_seed_twice_gives_identical_mi(tmp_path, short_config):
+    first = run_experiment(short_config, tmp_path / "a").measures
+    second = run_experiment(short_config, tmp_path / "b").measures
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    third = run_experiment({**short_config, "seed": 4}, tmp_path / "c").measures
+    assert not np.array_equal(first["MI_XM"], third["MI_XM"])
+
+
+def test_repeated_runs_are_stored_per_run(tmp_path, short_config):
+    metrics = []
+    config = {**short_config, "n_runs": 2, "epochs": 2, "calculate_mi_for": "test"}
+    result = run_experiment(config, tmp_path, log_scalar=lambda *a: metrics.append(a[0]))
+    assert sorted(result.measures["run"].unique()) == [0, 1]
+    assert len(result.activation_paths) == 2
+    assert {"run_0.training.loss", "run_1.validation.accuracy"} <= set(metrics)
+    with ActivationFile(result.activation_paths[1]) as store:
+        assert store.layer("layer_0").shape == (2, 819, 10)
+
+
+def test_bad_config_fails_before_anything_is_written(tmp_path, short_config):
+    with pytest.raises(ConfigError, match="architecture"):
+        run_experiment({**short_config, "architecture": []}, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_nan_activations_name_run_epoch_and_layer(tmp_path):
+    path = tmp_path / "run_3.h5"
+    with ActivationWriter(path, ["layer_0", "layer_1"], [2, 2], np.array([0, 1, 0]), "training") as writer:
+        writer.append(0, [np.zeros((3, 2)), np.zeros((3, 2))])
+        writer.append(40, [np.zeros((3, 2)), np.array([[0, np.nan], [0, 0], [1, 1]])])
+    with pytest.raises(EstimationError, match=r"Run 3, layer 'layer_1'.*epoch 40"):
+        estimate_activation_file(binning.load(0.07), path, run=3)
+
+
+def test_estimation_in_small_chunks_gives_the_same_result(tmp_path, short_config):
+    result = run_experiment({**short_config, "epochs": 4}, tmp_path)
+    chunked = estimate_activation_file(binning.load(0.07), result.activation_paths[0], run=0, chunk_bytes=1)
+    pd.testing.assert_frame_equal(chunked, result.measures)
