@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(VENV)/.installed-base: $(BIN)/python requirements/base.txt setup.py
 	$(BIN)/pip install --quiet -r requirements/base.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed-base requirements/dev.txt
