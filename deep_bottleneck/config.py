@@ -134,6 +134,12 @@ def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
     )
 
 
+def _arguments(key: str, value: Any) -> dict:
+    if not isinstance(value, dict) or not all(isinstance(name, str) for name in value):
+        raise ConfigError(f"Config key {key!r} must be an object of argument names and values, got {value!r}.")
+    return dict(value)
+
+
 KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": _positive_int,
     "batch_size": _positive_int,
@@ -146,6 +152,7 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "model": _plugin("model"),
     "dataset": _plugin("dataset"),
     "estimator": _plugin("estimator"),
+    "estimator_args": _arguments,
     "discretization_range": _positive_number,
     "calculate_mi_for": _choice(*MI_SPLITS),
     "callbacks": _plugin_list("callback"),
@@ -185,4 +192,10 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         settings[key] = copy.deepcopy(value)
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
+    estimator = plugins.load_module("estimator", settings["estimator"])
+    try:
+        plugins.check_arguments("estimator", settings["estimator"], estimator.load,
+                                {"discretization_range": 1.0, **settings["estimator_args"]})
+    except PluginError as exc:
+        raise ConfigError(f"Config key 'estimator_args': {exc}") from None
     return settings

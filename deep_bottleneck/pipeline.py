@@ -82,7 +82,8 @@ def run_experiment(
     training, test = plugins.load_plugin("dataset", settings["dataset"])
     mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
     estimator = plugins.load_plugin("estimator", settings["estimator"],
-                                    discretization_range=settings["discretization_range"])
+                                    discretization_range=settings["discretization_range"],
+                                    **settings["estimator_args"])
     plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
     epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
 

@@ -27,7 +27,7 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "activation_recorder", "metrics_logger"}
+_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger"}
 
 
 def available(kind: str) -> list[str]:
@@ -98,8 +98,12 @@ def check_arguments(kind: str, name: str, load: Callable[..., Any], kwargs: dict
         signature.bind(**kwargs)
     except TypeError as exc:
         accepted = ", ".join(signature.parameters) or "none"
+        hints = "".join(
+            closest_match_hint(argument, signature.parameters)
+            for argument in kwargs if argument not in signature.parameters
+        )
         raise PluginError(
-            f"The {kind} plug-in {name!r} cannot be loaded with {sorted(kwargs)}: {exc}. "
+            f"The {kind} plug-in {name!r} cannot be loaded with {sorted(kwargs)}: {exc}.{hints} "
             f"It accepts: {accepted}."
         ) from None
 

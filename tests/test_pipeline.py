@@ -74,3 +74,16 @@ def test_estimation_in_small_chunks_gives_the_same_result(tmp_path, short_config
     result = run_experiment({**short_config, "epochs": 4}, tmp_path)
     chunked = estimate_activation_file(binning.load(0.07), result.activation_paths[0], run=0, chunk_bytes=1)
     pd.testing.assert_frame_equal(chunked, result.measures)
+
+
+@pytest.mark.parametrize("estimator", ["mi_estimator.binning", "mi_estimator.upper", "mi_estimator.lower"])
+@pytest.mark.parametrize("split, n_rows", [("training", 3277), ("test", 819)])
+def test_every_estimator_honours_calculate_mi_for(tmp_path, short_config, estimator, split, n_rows):
+    config = {**short_config, "epochs": 2, "estimator": estimator, "calculate_mi_for": split,
+              "discretization_range": 0.07 if estimator.endswith("binning") else 0.001}
+    result = run_experiment(config, tmp_path)
+    assert len(result.measures) == 2 * 6
+    assert result.measures["MI_XM"].between(0, np.log2(n_rows) + 1e-9).all()
+    assert result.measures.loc[result.measures["layer"] == 0, "MI_XM"].min() > 0.9 * np.log2(n_rows)
+    with ActivationFile(result.activation_paths[0]) as store:
+        assert store.split == split and len(store.labels) == n_rows

@@ -1,5 +1,8 @@
-"""Binning estimator (Shwartz-Ziv & Tishby; Saxe et al.): discretise each unit into bins of width
-``discretization_range`` (``floor(a / w)``, no range limit) and count distinct rows.
+"""Binning estimator (Shwartz-Ziv & Tishby; Saxe et al.): discretise each unit and count distinct rows.
+
+By default bins have width ``discretization_range`` (``floor(a / w)``, no range limit, the original's);
+a fixed number of bins over a fixed range (IDNNs), over the observed range (adaptive), or holding
+equally many rows (equal mass) are selected by the estimator's arguments.
 
 T is a deterministic function of X, so H(T|X) = 0 and I(X;T) = H(T) <= log2 N;
 I(T;Y) = H(T) + H(Y) - H(T, Y). All snapshots of a layer are handled at once with integer
@@ -7,6 +10,8 @@ sorting: there is no Python loop over rows or snapshots.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -67,26 +72,96 @@ def binned_entropies(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     return entropy_of_codes(codes), entropy_of_codes(joint)
 
 
+STRATEGIES = ("width", "fixed", "adaptive", "equal_mass")
+
+
+class OutOfRangeWarning(UserWarning):
+    """Activations fell outside the fixed binning range and were put into the edge bins."""
+
+
+def bin_by_width(activations: np.ndarray, bin_width: float) -> np.ndarray:
+    """``floor(a / w)``: bins of width w with no range limit (deep-bottleneck, Saxe et al.)."""
+    return np.floor(activations / bin_width).astype(np.int64)
+
+
+def bin_in_range(activations: np.ndarray, n_bins: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``n_bins`` equal bins between ``low`` and ``high`` (broadcast against [S, N, d])."""
+    span = np.where(high > low, high - low, 1.0)
+    return np.clip(np.floor((activations - low) / span * n_bins), 0, n_bins - 1).astype(np.int64)
+
+
+def bin_equal_mass(activations: np.ndarray, n_bins: int) -> np.ndarray:
+    """Per snapshot and unit, ``n_bins`` bins holding equally many rows; equal values share a bin."""
+    n_rows = activations.shape[1]
+    order = np.argsort(activations, axis=1, kind="stable")
+    ordered = np.take_along_axis(activations, order, axis=1)
+    starts_new_value = np.ones(ordered.shape, dtype=bool)
+    starts_new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    positions = np.arange(n_rows).reshape(1, n_rows, 1)
+    first_position_of_value = np.maximum.accumulate(np.where(starts_new_value, positions, 0), axis=1)
+    codes = np.empty(activations.shape, dtype=np.int64)
+    np.put_along_axis(codes, order, first_position_of_value * n_bins // n_rows, axis=1)
+    return codes
+
+
 class BinningEstimator:
-    """Fixed-width binning estimator.
+    """Binning estimator with a choice of bins.
 
     Args:
-        bin_width: Width of every bin (the config's ``discretization_range``).
+        bin_width: Width of every bin for ``strategy="width"`` (the config's ``discretization_range``).
+        strategy: ``width`` (bins of ``bin_width``, unbounded, the original's), ``fixed`` (``n_bins``
+            over ``bin_range``, as IDNNs: 30 bins on [-1, 1]; values outside are put in the edge bins
+            with a warning), ``adaptive`` (``n_bins`` over each snapshot's observed range of the layer)
+            or ``equal_mass`` (per unit, ``n_bins`` bins holding equally many rows).
+        n_bins: Number of bins for the other strategies.
+        bin_range: ``[low, high]`` for ``fixed``.
     """
 
-    def __init__(self, bin_width: float) -> None:
-        if not bin_width > 0:
+    def __init__(self, bin_width: float, strategy: str = "width", n_bins: int = 30,
+                 bin_range: tuple[float, float] = (-1.0, 1.0)) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown binning strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+        if strategy == "width" and not bin_width > 0:
             raise ValueError(f"bin_width must be greater than 0, got {bin_width}")
+        if not (isinstance(n_bins, int) and n_bins >= 1):
+            raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+        low, high = bin_range
+        if not high > low:
+            raise ValueError(f"bin_range must be [low, high] with low < high, got {list(bin_range)}")
         self.bin_width = float(bin_width)
+        self.strategy = strategy
+        self.n_bins = n_bins
+        self.bin_range = (float(low), float(high))
+
+    def bin(self, activations: np.ndarray) -> np.ndarray:
+        """Integer bin index of every activation in [S, N, d]."""
+        activations = np.asarray(activations, dtype=np.float64)
+        if self.strategy == "width":
+            return bin_by_width(activations, self.bin_width)
+        if self.strategy == "fixed":
+            low, high = self.bin_range
+            outside = np.count_nonzero((activations < low) | (activations > high))
+            if outside:
+                warnings.warn(
+                    f"{outside} of {activations.size} activations lie outside the binning range "
+                    f"[{low}, {high}] and were put into the edge bins; widen bin_range or use "
+                    f"strategy 'adaptive'.", OutOfRangeWarning, stacklevel=3,
+                )
+            return bin_in_range(activations, self.n_bins, np.float64(low), np.float64(high))
+        if self.strategy == "adaptive":
+            low = activations.min(axis=(1, 2), keepdims=True)
+            high = activations.max(axis=(1, 2), keepdims=True)
+            return bin_in_range(activations, self.n_bins, low, high)
+        return bin_equal_mass(activations, self.n_bins)
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each of the S snapshots in ``activations`` [S, N, d]."""
-        binned = np.floor(np.asarray(activations, dtype=np.float64) / self.bin_width).astype(np.int64)
-        h_t, h_ty = binned_entropies(row_codes(binned), labels)
+        h_t, h_ty = binned_entropies(row_codes(self.bin(activations)), labels)
         # I(T;Y) >= 0 exactly; the difference of entropies can round to -1e-16.
         return h_t, np.maximum(h_t + entropy_bits(labels) - h_ty, 0.0)
 
 
-def load(discretization_range: float) -> BinningEstimator:
-    """Estimator plug-in entry point: bins of width ``discretization_range``."""
-    return BinningEstimator(discretization_range)
+def load(discretization_range: float, strategy: str = "width", n_bins: int = 30,
+         bin_range: tuple[float, float] = (-1.0, 1.0)) -> BinningEstimator:
+    """Estimator plug-in entry point; see ``BinningEstimator`` for the arguments."""
+    return BinningEstimator(discretization_range, strategy, n_bins, tuple(bin_range))

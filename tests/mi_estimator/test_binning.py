@@ -75,3 +75,34 @@ def test_shipped_split_is_the_published_harmonics_data(full):
     published = {tuple(row): label for row, label in zip(mat["F"].astype(int), mat["y"].ravel())}
     assert len(published) == 4096 == len({tuple(row) for row in full.X.astype(int)})
     assert all(published[tuple(row)] == label for row, label in zip(full.X.astype(int), full.y))
+
+
+def test_fixed_range_bins_like_idnns_and_warns_about_values_outside():
+    estimator = binning.load(0.07, strategy="fixed", n_bins=30, bin_range=[-1, 1])
+    inside = np.linspace(-0.99, 0.99, 30)[:, None]
+    assert estimate(estimator, inside, np.arange(30) % 2)[0] == pytest.approx(np.log2(30))
+    relu_like = np.array([[0.0], [0.5], [1.7], [3.0], [250.0]])
+    with pytest.warns(binning.OutOfRangeWarning, match="3 of 5 activations lie outside"):
+        mi_xt, _ = estimate(estimator, relu_like, np.array([0, 1, 0, 1, 0]))
+    assert mi_xt == pytest.approx(entropy_bits([0, 1, 2, 2, 2]))
+
+
+def test_adaptive_bins_span_the_observed_range():
+    estimator = binning.load(0.07, strategy="adaptive", n_bins=4)
+    values = np.array([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0], [39.0], [40.0]])
+    assert estimate(estimator, values, np.zeros(8, dtype=int))[0] == pytest.approx(2.0)
+    assert estimate(estimator, values * 1e-3, np.zeros(8, dtype=int))[0] == pytest.approx(2.0)
+
+
+def test_equal_mass_bins_hold_equally_many_rows_and_keep_ties_together():
+    estimator = binning.load(0.07, strategy="equal_mass", n_bins=4)
+    values = np.random.default_rng(3).exponential(size=(1000, 1))
+    assert estimate(estimator, values, np.zeros(1000, dtype=int))[0] == pytest.approx(2.0)
+    ties = np.array([[1.0]] * 6 + [[2.0], [3.0]])
+    codes = estimator.bin(ties[None])[0, :, 0]
+    assert len(set(codes[:6])) == 1 and codes[6] != codes[0]
+
+
+def test_unknown_strategy_is_rejected():
+    with pytest.raises(ValueError, match="Unknown binning strategy 'quantile'"):
+        binning.load(0.07, strategy="quantile")

@@ -1,0 +1,8 @@
+"""Lower Kolchinsky-Tracey bound (Bhattacharyya) on I(X;T) and I(T;Y); see ``mi_estimator.kde``."""
+
+from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
+
+
+def load(discretization_range: float, workers: int | None = None) -> KDEBoundEstimator:
+    """Estimator plug-in entry point: noise variance = ``discretization_range``."""
+    return KDEBoundEstimator(discretization_range, "lower", workers)

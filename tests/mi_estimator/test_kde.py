@@ -1,0 +1,74 @@
+"""KDE bounds: against a direct evaluation of the formulas and a Gaussian with known MI."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from deep_bottleneck.mi_estimator import kde, lower, upper
+
+
+def direct_bounds(activations, labels, noise_variance):
+    """The formulas of notes/reference.md evaluated literally, one (class) subset at a time."""
+    def entropy_term(points, scale):
+        distances = ((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)
+        return -np.mean(logsumexp(-scale * distances, axis=1) - np.log(len(points)))
+
+    results = {}
+    for bound, scale in (("upper", 1 / (2 * noise_variance)), ("lower", 1 / (8 * noise_variance))):
+        h_t = entropy_term(activations, scale)
+        h_t_given_y = sum(np.mean(labels == c) * entropy_term(activations[labels == c], scale)
+                          for c in np.unique(labels))
+        results[bound] = (h_t / np.log(2), (h_t - h_t_given_y) / np.log(2))
+    return results
+
+
+@pytest.mark.parametrize("noise_variance", [1e-3, 0.05, 1.0])
+def test_matches_the_direct_formulas_with_duplicates_and_three_classes(noise_variance):
+    rng = np.random.default_rng(0)
+    activations = np.tanh(rng.normal(size=(700, 3)))
+    activations[:150] = activations[150:300]
+    labels = rng.integers(0, 3, size=700)
+    fast = kde.KDEBoundEstimator(noise_variance, "upper").estimate_both(activations, labels)
+    direct = direct_bounds(activations, labels, noise_variance)
+    for bound in ("upper", "lower"):
+        np.testing.assert_allclose(fast[bound], direct[bound], rtol=0, atol=1e-5)
+
+
+def test_blocks_and_threads_do_not_change_the_result(monkeypatch):
+    rng = np.random.default_rng(1)
+    activations = rng.normal(size=(900, 5))
+    labels = rng.integers(0, 2, size=900)
+    one_block = kde.KDEBoundEstimator(0.1, "lower", workers=1).estimate_both(activations, labels)
+    monkeypatch.setattr(kde, "BLOCK_ROWS", 128)
+    one_thread = kde.KDEBoundEstimator(0.1, "lower", workers=1).estimate_both(activations, labels)
+    two_threads = kde.KDEBoundEstimator(0.1, "lower", workers=2).estimate_both(activations, labels)
+    assert one_thread == two_threads
+    for bound in ("upper", "lower"):
+        np.testing.assert_allclose(one_thread[bound], one_block[bound], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("covariance", [
+    [[1.0, 0.8], [0.8, 1.0]],
+    np.diag([1.0, 0.5, 2.0, 0.25]),
+])
+def test_gaussian_mi_lies_between_the_bounds(covariance):
+    """X ~ N(0, C), T = X + N(0, s2 I): I(X;T) = 1/2 ln det(I + C / s2)."""
+    covariance = np.asarray(covariance)
+    noise_variance = 0.1
+    rng = np.random.default_rng(2)
+    samples = rng.multivariate_normal(np.zeros(len(covariance)), covariance, size=6000)
+    labels = (samples[:, 0] > 0).astype(int)
+    true_bits = 0.5 * np.linalg.slogdet(np.eye(len(covariance)) + covariance / noise_variance)[1] / np.log(2)
+    low, _ = lower.load(noise_variance).estimate_snapshots(samples[None], labels)
+    high, _ = upper.load(noise_variance).estimate_snapshots(samples[None], labels)
+    assert low[0] <= true_bits <= high[0]
+
+
+def test_lower_never_exceeds_upper():
+    rng = np.random.default_rng(3)
+    activations = np.tanh(rng.normal(size=(4, 500, 3)))
+    labels = rng.integers(0, 2, size=500)
+    for noise_variance in (1e-3, 1e-2, 1e-1):
+        low = np.column_stack(lower.load(noise_variance).estimate_snapshots(activations, labels))
+        high = np.column_stack(upper.load(noise_variance).estimate_snapshots(activations, labels))
+        assert np.all(low <= high + 1e-12)
