@@ -70,10 +70,12 @@ def test_nan_activations_name_run_epoch_and_layer(tmp_path):
         estimate_activation_file(binning.load(0.07), path, run=3)
 
 
-def test_estimation_in_small_chunks_gives_the_same_result(tmp_path, short_config):
+def test_estimation_in_small_chunks_and_threads_gives_the_same_result(tmp_path, short_config):
     result = run_experiment({**short_config, "epochs": 4}, tmp_path)
-    chunked = estimate_activation_file(binning.load(0.07), result.activation_paths[0], run=0, chunk_bytes=1)
-    pd.testing.assert_frame_equal(chunked, result.measures)
+    for workers in (1, 2):
+        chunked = estimate_activation_file(binning.load(0.07), result.activation_paths[0], run=0, chunk_bytes=1,
+                                           workers=workers)
+        pd.testing.assert_frame_equal(chunked, result.measures)
 
 
 @pytest.mark.parametrize("estimator", ["mi_estimator.binning", "mi_estimator.upper", "mi_estimator.lower"])

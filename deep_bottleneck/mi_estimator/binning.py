@@ -18,6 +18,7 @@ import numpy as np
 from deep_bottleneck.mi_estimator.base import entropy_bits
 
 _CODE_LIMIT = 2**62
+_FLOAT_EXACT_LIMIT = 2**52
 
 
 def dense_rank(codes: np.ndarray) -> np.ndarray:
@@ -32,44 +33,69 @@ def dense_rank(codes: np.ndarray) -> np.ndarray:
 
 
 def row_codes(binned: np.ndarray) -> np.ndarray:
-    """One int64 code per row of ``binned`` [S, N, d] such that, within a snapshot, rows are equal
-    exactly when their codes are. Codes are re-ranked before they could overflow."""
+    """One int64 code per row of ``binned`` [S, N, d] (integer-valued, int or float) such that,
+    within a snapshot, rows are equal exactly when their codes are.
+
+    The units' bin indices are packed into one number with place values (exact in float64 up to
+    2**52, then carried on in int64); codes are re-ranked before they could overflow."""
     n_snapshots, n_rows, width = binned.shape
-    codes = np.zeros((n_snapshots, n_rows), dtype=np.int64)
-    code_bound = 1
+    units = np.ascontiguousarray(np.moveaxis(binned, 2, 0)).reshape(width, -1)
+    lows = units.min(axis=1)
+    spans = (units.max(axis=1) - lows + 1).astype(np.int64)
+    exact = np.zeros(units.shape[1], dtype=np.float64)
+    codes, place_value, code_bound = None, 1, 1
     for unit in range(width):
-        column = binned[:, :, unit]
-        low = column.min(axis=1, keepdims=True)
-        span = int((column - low).max()) + 1
-        if code_bound * span >= _CODE_LIMIT:
-            codes = dense_rank(codes)
-            code_bound = n_rows
-        codes = codes * span + (column - low)
-        code_bound *= span
+        span = int(spans[unit])
+        if place_value * span >= _FLOAT_EXACT_LIMIT:
+            codes, code_bound = _carry(codes, code_bound, exact, place_value, n_snapshots, n_rows)
+            exact[:] = 0.0
+            place_value = 1
+        exact += (units[unit] - lows[unit]) * np.float64(place_value)
+        place_value *= span
+    codes, _ = _carry(codes, code_bound, exact, place_value, n_snapshots, n_rows)
     return codes
 
 
-def entropy_of_codes(codes: np.ndarray) -> np.ndarray:
-    """Entropy in bits of the empirical distribution of each row of ``codes`` [S, N]."""
-    n_snapshots, n_rows = codes.shape
-    ordered = np.sort(codes, axis=1)
-    starts_new_value = np.ones(codes.shape, dtype=bool)
-    starts_new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    starts = np.flatnonzero(starts_new_value.ravel())
+def _carry(codes: np.ndarray | None, code_bound: int, exact: np.ndarray, place_value: int,
+           n_snapshots: int, n_rows: int) -> tuple[np.ndarray, int]:
+    """Append the exact float64 partial code (below ``place_value``) to the int64 ``codes``."""
+    part = exact.astype(np.int64).reshape(n_snapshots, n_rows)
+    if codes is None:
+        return part, place_value
+    if code_bound * place_value >= _CODE_LIMIT:
+        codes, code_bound = dense_rank(codes), n_rows
+    return codes * place_value + part, code_bound * place_value
+
+
+def entropies_of_sorted(ordered: np.ndarray) -> np.ndarray:
+    """Entropy in bits of the empirical distribution of each row of the row-sorted ``ordered`` [S, N]."""
+    n_snapshots, n_rows = ordered.shape
+    starts_new_value = np.ones(ordered.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts_new_value[:, 1:])
+    starts = np.flatnonzero(starts_new_value)
     counts = np.diff(np.append(starts, n_snapshots * n_rows)).astype(np.float64)
     snapshot_of_value = starts // n_rows
     sum_c_log_c = np.bincount(snapshot_of_value, weights=counts * np.log2(counts), minlength=n_snapshots)
     return np.log2(n_rows) - sum_c_log_c / n_rows
 
 
+def entropy_of_codes(codes: np.ndarray) -> np.ndarray:
+    """Entropy in bits of the empirical distribution of each row of ``codes`` [S, N]."""
+    return entropies_of_sorted(np.sort(codes, axis=1))
+
+
 def binned_entropies(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """H(T) and H(T, Y) in bits for row codes [S, N] and labels [N]."""
+    """H(T) and H(T, Y) in bits for row codes [S, N] and labels [N], from one sort of the joint codes."""
     labels = np.asarray(labels, dtype=np.int64)
     n_classes = int(labels.max()) + 1
     if int(codes.max()) >= _CODE_LIMIT // n_classes:
         codes = dense_rank(codes)
-    joint = codes * n_classes + labels[None, :]
-    return entropy_of_codes(codes), entropy_of_codes(joint)
+    joint = codes * n_classes
+    joint += labels[None, :]
+    joint.sort(axis=1)
+    h_ty = entropies_of_sorted(joint)
+    joint //= n_classes
+    return entropies_of_sorted(joint), h_ty
 
 
 STRATEGIES = ("width", "fixed", "adaptive", "equal_mass")
@@ -80,8 +106,9 @@ class OutOfRangeWarning(UserWarning):
 
 
 def bin_by_width(activations: np.ndarray, bin_width: float) -> np.ndarray:
-    """``floor(a / w)``: bins of width w with no range limit (deep-bottleneck, Saxe et al.)."""
-    return np.floor(activations / bin_width).astype(np.int64)
+    """``floor(a / w)`` (integer-valued floats): bins of width w with no range limit (Saxe et al.)."""
+    quotient = activations / activations.dtype.type(bin_width)
+    return np.floor(quotient, out=quotient)
 
 
 def bin_in_range(activations: np.ndarray, n_bins: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -134,8 +161,10 @@ class BinningEstimator:
         self.bin_range = (float(low), float(high))
 
     def bin(self, activations: np.ndarray) -> np.ndarray:
-        """Integer bin index of every activation in [S, N, d]."""
-        activations = np.asarray(activations, dtype=np.float64)
+        """Bin index (integer-valued) of every activation in [S, N, d]; float32 input is binned in float32."""
+        activations = np.asarray(activations)
+        if activations.dtype not in (np.float32, np.float64):
+            activations = activations.astype(np.float64)
         if self.strategy == "width":
             return bin_by_width(activations, self.bin_width)
         if self.strategy == "fixed":

@@ -17,17 +17,17 @@ Memory is bounded by the block size, not by N^2.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from deep_bottleneck.mi_estimator.base import NATS_TO_BITS
 
-BLOCK_ROWS = 1024
-#: Widths up to this use float64 distances (cheap at small width, exact at small noise).
-FLOAT64_MAX_WIDTH = 32
+BLOCK_ROWS = 256
+#: Up to this width distances are summed from coordinate differences (exact in float32 at small
+#: noise); wider layers use ||a||^2 + ||b||^2 - 2 a.b, a matrix product.
+DIRECT_DISTANCE_MAX_WIDTH = 16
 
 
 @dataclass(frozen=True)
@@ -53,41 +53,47 @@ def merge_identical_rows(activations: np.ndarray, labels: np.ndarray, n_classes:
     return distinct, counts
 
 
-def _block_task(points: np.ndarray, squared_norms: np.ndarray, weights: np.ndarray, block: slice,
-                scale_lower: float) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel sums contributed by the pairs (block, rows at or after block.start), for the rows
-    from block.start on (earlier rows get nothing from this block)."""
-    n_rows = len(points)
-    sums_lower = np.zeros((n_rows - block.start, weights.shape[1]), dtype=np.float64)
-    sums_upper = np.zeros_like(sums_lower)
-    rows = points[block]
-    own = slice(0, block.stop - block.start)
-    for start in range(block.start, n_rows, BLOCK_ROWS):
-        columns = slice(start, min(start + BLOCK_ROWS, n_rows))
-        distances = rows @ points[columns].T
-        distances *= -2.0
-        distances += squared_norms[block, None]
-        distances += squared_norms[None, columns]
-        np.maximum(distances, 0.0, out=distances)
-        if start == block.start:
-            np.fill_diagonal(distances, 0.0)
-        exponent = distances.astype(np.float32, copy=False)
-        exponent *= np.float32(-scale_lower)
-        kernel_lower = np.exp(exponent, out=exponent)
-        kernel_upper = np.square(kernel_lower)
-        np.square(kernel_upper, out=kernel_upper)
-        weights_columns = weights[columns]
-        sums_lower[own] += kernel_lower @ weights_columns
-        sums_upper[own] += kernel_upper @ weights_columns
-        if start != block.start:
-            local = slice(start - block.start, columns.stop - block.start)
-            sums_lower[local] += kernel_lower.T @ weights[block]
-            sums_upper[local] += kernel_upper.T @ weights[block]
-    return sums_lower, sums_upper
+def padded_size(n_rows: int) -> int:
+    """Rows are padded (with zero weight) to few distinct sizes, so few programs are compiled."""
+    blocks = -(-n_rows // BLOCK_ROWS)
+    return BLOCK_ROWS * (1 << max(0, (blocks - 1).bit_length()))
 
 
-def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: float, n_classes: int,
-                workers: int | None = None) -> KernelSums:
+@functools.lru_cache(maxsize=None)
+def _compiled_kernel_sums(direct_distances: bool):
+    import jax
+    import jax.numpy as jnp
+
+    @jax.jit
+    def kernel_sums_of_blocks(points, weights, scale_lower):
+        squared_norms = jnp.sum(points * points, axis=1)
+        points_by_unit = points.T
+        width = points.shape[1]
+
+        def one_block(block):
+            rows, rows_squared_norms, first_row = block
+            if direct_distances:
+                # One broadcast per unit, which XLA fuses with the kernel into one loop over pairs.
+                distances = sum(jnp.square(rows[:, k, None] - points_by_unit[k][None, :]) for k in range(width))
+            else:
+                distances = jnp.maximum(
+                    rows_squared_norms[:, None] + squared_norms[None, :] - 2.0 * rows @ points.T, 0.0)
+                # A row's distance to itself is 0, not the rounding error of the expansion.
+                own_column = first_row + jnp.arange(BLOCK_ROWS)
+                distances = jnp.where(own_column[:, None] == jnp.arange(points.shape[0])[None, :], 0.0, distances)
+            kernel_lower = jnp.exp(-scale_lower * distances)
+            kernel_upper = jnp.square(jnp.square(kernel_lower))
+            return kernel_lower @ weights, kernel_upper @ weights
+
+        blocks = (points.reshape(-1, BLOCK_ROWS, width), squared_norms.reshape(-1, BLOCK_ROWS),
+                  jnp.arange(0, points.shape[0], BLOCK_ROWS))
+        lower, upper = jax.lax.map(one_block, blocks)
+        return lower.reshape(points.shape[0], -1), upper.reshape(points.shape[0], -1)
+
+    return kernel_sums_of_blocks
+
+
+def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: float, n_classes: int) -> KernelSums:
     """Compute the kernel sums of every distinct row against every class.
 
     Args:
@@ -95,28 +101,23 @@ def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: flo
         labels: [N] class indices.
         noise_variance: s2, the variance of the added Gaussian noise.
         n_classes: Number of classes.
-        workers: Threads to use (default: all cores).
     """
     activations = np.asarray(activations)
+    if activations.dtype not in (np.float32, np.float64):
+        activations = activations.astype(np.float64)
     labels = np.asarray(labels, dtype=np.int64)
     distinct, counts = merge_identical_rows(activations, labels, n_classes)
-    dtype = np.float64 if distinct.shape[1] <= FLOAT64_MAX_WIDTH else np.float32
-    points = (distinct - distinct.mean(axis=0)).astype(dtype)
-    squared_norms = np.einsum("ij,ij->i", points, points)
-    weights = counts.astype(np.float32)
-    blocks = [slice(s, min(s + BLOCK_ROWS, len(points))) for s in range(0, len(points), BLOCK_ROWS)]
-    scale_lower = 1.0 / (8.0 * noise_variance)
-    sums_lower = np.zeros((len(points), n_classes), dtype=np.float64)
-    sums_upper = np.zeros_like(sums_lower)
-    workers = workers or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        # Results are added in block order, so the sums do not depend on thread scheduling.
-        for block, (partial_lower, partial_upper) in zip(blocks, pool.map(
-            lambda block: _block_task(points, squared_norms, weights, block, scale_lower), blocks
-        )):
-            sums_lower[block.start:] += partial_lower
-            sums_upper[block.start:] += partial_upper
-    return KernelSums(sums_lower, sums_upper, counts)
+    n_distinct, width = distinct.shape
+    size = padded_size(n_distinct)
+    points = np.zeros((size, width), dtype=np.float32)
+    points[:n_distinct] = distinct - distinct.mean(axis=0, dtype=np.float64).astype(distinct.dtype)
+    del distinct
+    weights = np.zeros((size, n_classes), dtype=np.float32)
+    weights[:n_distinct] = counts
+    program = _compiled_kernel_sums(width <= DIRECT_DISTANCE_MAX_WIDTH)
+    lower, upper = program(points, weights, np.float32(1.0 / (8.0 * noise_variance)))
+    return KernelSums(np.asarray(lower, dtype=np.float64)[:n_distinct],
+                      np.asarray(upper, dtype=np.float64)[:n_distinct], counts)
 
 
 def bounds_from_sums(sums: np.ndarray, class_counts: np.ndarray) -> tuple[float, float]:
@@ -139,22 +140,20 @@ class KDEBoundEstimator:
     Args:
         noise_variance: s2 (the config's ``discretization_range``).
         bound: ``"upper"`` or ``"lower"``.
-        workers: Threads (default: all cores); results do not depend on it.
     """
 
-    def __init__(self, noise_variance: float, bound: str, workers: int | None = None) -> None:
+    def __init__(self, noise_variance: float, bound: str) -> None:
         if not noise_variance > 0:
             raise ValueError(f"noise_variance must be greater than 0, got {noise_variance}")
         if bound not in ("upper", "lower"):
             raise ValueError(f"bound must be 'upper' or 'lower', got {bound!r}")
         self.noise_variance = float(noise_variance)
         self.bound = bound
-        self.workers = workers
 
     def estimate_both(self, activations: np.ndarray, labels: np.ndarray) -> dict[str, tuple[float, float]]:
         """Both bounds for one [N, d] matrix: ``{"upper": (I_XT, I_TY), "lower": (...)}`` in bits."""
         labels = np.asarray(labels, dtype=np.int64)
-        sums = kernel_sums(activations, labels, self.noise_variance, int(labels.max()) + 1, self.workers)
+        sums = kernel_sums(activations, labels, self.noise_variance, int(labels.max()) + 1)
         return {
             "upper": bounds_from_sums(sums.upper, sums.class_counts),
             "lower": bounds_from_sums(sums.lower, sums.class_counts),

@@ -3,6 +3,6 @@
 from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
 
 
-def load(discretization_range: float, workers: int | None = None) -> KDEBoundEstimator:
+def load(discretization_range: float) -> KDEBoundEstimator:
     """Estimator plug-in entry point: noise variance = ``discretization_range``."""
-    return KDEBoundEstimator(discretization_range, "lower", workers)
+    return KDEBoundEstimator(discretization_range, "lower")

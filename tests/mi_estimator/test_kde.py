@@ -34,17 +34,19 @@ def test_matches_the_direct_formulas_with_duplicates_and_three_classes(noise_var
         np.testing.assert_allclose(fast[bound], direct[bound], rtol=0, atol=1e-5)
 
 
-def test_blocks_and_threads_do_not_change_the_result(monkeypatch):
+@pytest.mark.parametrize("width", [5, 40])
+def test_block_size_and_padding_do_not_change_the_result(monkeypatch, width):
     rng = np.random.default_rng(1)
-    activations = rng.normal(size=(900, 5))
+    activations = rng.normal(size=(900, width)) * 0.3
     labels = rng.integers(0, 2, size=900)
-    one_block = kde.KDEBoundEstimator(0.1, "lower", workers=1).estimate_both(activations, labels)
-    monkeypatch.setattr(kde, "BLOCK_ROWS", 128)
-    one_thread = kde.KDEBoundEstimator(0.1, "lower", workers=1).estimate_both(activations, labels)
-    two_threads = kde.KDEBoundEstimator(0.1, "lower", workers=2).estimate_both(activations, labels)
-    assert one_thread == two_threads
+    reference = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
+    monkeypatch.setattr(kde, "BLOCK_ROWS", 64)
+    kde._compiled_kernel_sums.cache_clear()
+    blocked = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
+    kde._compiled_kernel_sums.cache_clear()
     for bound in ("upper", "lower"):
-        np.testing.assert_allclose(one_thread[bound], one_block[bound], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(blocked[bound], reference[bound], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(blocked["upper"], direct_bounds(activations, labels, 0.1)["upper"], atol=1e-5)
 
 
 @pytest.mark.parametrize("covariance", [
