@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test install install-dev mongo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ demo: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+$(VENV)/.installed-mongo: $(VENV)/.installed-base requirements/mongo-server.txt
+	$(BIN)/pip install --quiet -r requirements/mongo-server.txt
+	touch $@
+
+# A local MongoDB (SecantusDB) on .mongo-data at mongodb://127.0.0.1:27017/ until Ctrl-C.
+mongo: $(VENV)/.installed-mongo
+	$(BIN)/python -m deep_bottleneck.mongo_server --data-dir .mongo-data --port 27017
 
 bench: install-dev
 	$(BIN)/python bench/training_speed.py

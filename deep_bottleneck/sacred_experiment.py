@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from sacred import SETTINGS, Experiment
+from sacred.commandline_options import cli_option
 from sacred.observers import FileStorageObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
 from deep_bottleneck.config import KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.pipeline import run_experiment
+from deep_bottleneck.run_storage import mongo_observer, redact, settings_from_environment
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
@@ -28,6 +30,51 @@ class InvalidExperimentConfig(SacredError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, print_traceback=False)
+
+
+def _attach_mongo(run: Any, url: str | None = None, db_name: str | None = None,
+                  required: bool | None = None) -> None:
+    settings = settings_from_environment(url, db_name, required)
+    if settings is None or any(type(o).__name__ == "MongoObserver" for o in run.observers):
+        return
+    options = run.meta_info.get("options", {})
+    if options.get("--mongo_url"):
+        options["--mongo_url"] = redact(options["--mongo_url"])
+    try:
+        observer = mongo_observer(settings)
+    except DeepBottleneckError as exc:
+        raise InvalidExperimentConfig(str(exc)) from None
+    if observer is not None:
+        run.observers.append(observer)
+
+
+@cli_option("-M", "--mongo_url")
+def mongo_url_option(args, run):
+    """Also store the run in MongoDB at this URL (else $DEEP_BOTTLENECK_MONGO_URL)."""
+    _attach_mongo(run, url=args, db_name=run.meta_info.get("options", {}).get("--mongo_db") or None,
+                  required=bool(run.meta_info.get("options", {}).get("--mongo_only")) or None)
+
+
+@cli_option("-D", "--mongo_db")
+def mongo_db_option(args, run):
+    """MongoDB database name (else $DEEP_BOTTLENECK_MONGO_DB, default deep_bottleneck)."""
+
+
+@cli_option("-O", "--mongo_only", is_flag=True)
+def mongo_only_option(args, run):
+    """Fail instead of falling back to the file store when MongoDB is unreachable."""
+
+
+class _Experiment(Experiment):
+    """Attaches MongoDB from the environment to runs not given ``--mongo_url``, before they start."""
+
+    def _create_run(self, *args, **kwargs):
+        run = super()._create_run(*args, **kwargs)
+        options = run.meta_info.get("options", {})
+        if not options.get("--mongo_url"):
+            _attach_mongo(run, db_name=options.get("--mongo_db") or None,
+                          required=bool(options.get("--mongo_only")) or None)
+        return run
 
 
 def run_output_dir(run: Any, runs_dir: Path) -> Path:
@@ -48,7 +95,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck") -> Experime
         name: Experiment name recorded with each run.
     """
     runs_dir = Path(runs_dir).resolve()
-    experiment = Experiment(name, save_git_info=False)
+    experiment = _Experiment(name, save_git_info=False,
+                            additional_cli_options=[mongo_url_option, mongo_db_option, mongo_only_option])
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
     experiment.add_config(default_config())
     experiment.observers.append(FileStorageObserver(str(runs_dir)))

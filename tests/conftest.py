@@ -16,7 +16,7 @@ def project_root() -> Path:
     return PROJECT_ROOT
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
 
@@ -29,3 +29,38 @@ def short_config() -> dict:
         "dataset": "datasets.harmonics", "estimator": "mi_estimator.binning",
         "calculate_mi_for": "full_dataset", "n_runs": 1, "seed": 3,
     }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory):
+    """A real MongoDB wire-protocol server (SecantusDB) for the whole session."""
+    from deep_bottleneck.mongo_server import LocalMongoServer
+
+    server = LocalMongoServer(tmp_path_factory.mktemp("mongo-data"), free_port())
+    with server:
+        yield server
+
+
+@pytest.fixture
+def mongo_db_name(request) -> str:
+    """A database name of this test's own."""
+    import re
+
+    return "test_" + re.sub(r"\W", "_", request.node.name)[-50:]
+
+
+def run_script(python, script, *arguments, cwd, env_updates=None, timeout=600):
+    """Run one of the project's scripts in a subprocess with the given environment changes."""
+    import subprocess
+
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env_updates or {})}
+    return subprocess.run([python, str(PROJECT_ROOT / script), *arguments], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,53 @@
+"""One stored run as notebooks see it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deep_bottleneck.eval_tools.artifact import Artifact, artifact_for
+from deep_bottleneck.eval_tools.run_store import RunStore
+
+
+class Experiment:
+    """A stored run: its config at once, metrics and artifacts on first use.
+
+    Attributes:
+        id: The run's id.
+        name: The experiment's name.
+        config: The run's config.
+        status: ``COMPLETED``, ``RUNNING``, ``FAILED`` ...
+    """
+
+    def __init__(self, run: dict[str, Any], store: RunStore) -> None:
+        self.id = run["_id"]
+        self.name = run.get("experiment", {}).get("name", "")
+        self.config = dict(run.get("config", {}))
+        self.status = run.get("status")
+        self.artifact_names = list(run.get("artifact_names", []))
+        self._store = store
+        self._metrics: dict[str, pd.Series] | None = None
+        self._artifacts: dict[str, Artifact] | None = None
+
+    @property
+    def metrics(self) -> dict[str, pd.Series]:
+        """A mapping from metric names to pandas Series indexed by step."""
+        if self._metrics is None:
+            self._metrics = self._store.metrics(self.id)
+        return self._metrics
+
+    @property
+    def artifacts(self) -> dict[str, Artifact]:
+        """A mapping from artifact names (with and without extension) to artifacts, loaded when used."""
+        if self._artifacts is None:
+            self._artifacts = {}
+            for name in self.artifact_names:
+                artifact = artifact_for(name, lambda name=name: self._store.artifact_content(self.id, name))
+                self._artifacts[name] = artifact
+                self._artifacts.setdefault(Path(name).stem, artifact)
+        return self._artifacts
+
+    def __repr__(self) -> str:
+        return f"Experiment(id={self.id!r}, name={self.name!r}, status={self.status!r})"

@@ -1,0 +1,123 @@
+"""Read access to stored runs, the same over MongoDB and Sacred's file store."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+import pandas as pd
+
+
+class RunStore(Protocol):
+    """Where runs are read from. Run documents carry ``_id``, ``experiment``, ``config``, ``status``
+    and ``artifact_names``."""
+
+    def find_ids(self, ids: Iterable[int]) -> list[dict[str, Any]]: ...
+
+    def find_name(self, pattern: str) -> list[dict[str, Any]]: ...
+
+    def find_config(self, key: str, value: Any, exact: bool) -> list[dict[str, Any]]: ...
+
+    def metrics(self, run_id: Any) -> dict[str, pd.Series]: ...
+
+    def artifact_content(self, run_id: Any, name: str) -> bytes: ...
+
+
+def _series(name: str, steps: list, values: list) -> pd.Series:
+    return pd.Series(values, index=pd.Index(steps, name="step"), name=name)
+
+
+class MongoRunStore:
+    """Runs written by Sacred's MongoObserver (``runs``, ``metrics``, GridFS)."""
+
+    PROJECTION = {"experiment.name": 1, "config": 1, "status": 1, "artifacts": 1, "start_time": 1}
+
+    def __init__(self, url: str, db_name: str) -> None:
+        import gridfs
+
+        from deep_bottleneck.run_storage import mongo_client
+
+        self.client = mongo_client(url)
+        self.db = self.client[db_name]
+        self.fs = gridfs.GridFS(self.db)
+
+    def _find(self, query: dict) -> list[dict[str, Any]]:
+        runs = list(self.db.runs.find(query, self.PROJECTION).sort("_id", 1))
+        for run in runs:
+            run["artifact_names"] = [artifact["name"] for artifact in run.get("artifacts", [])]
+        return runs
+
+    def find_ids(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        return self._find({"_id": {"$in": list(ids)}})
+
+    def find_name(self, pattern: str) -> list[dict[str, Any]]:
+        return self._find({"experiment.name": {"$regex": pattern}})
+
+    def find_config(self, key: str, value: Any, exact: bool) -> list[dict[str, Any]]:
+        return self._find({f"config.{key}": value if exact else {"$regex": value}})
+
+    def metrics(self, run_id: Any) -> dict[str, pd.Series]:
+        return {doc["name"]: _series(doc["name"], doc["steps"], doc["values"])
+                for doc in self.db.metrics.find({"run_id": run_id})}
+
+    def artifact_content(self, run_id: Any, name: str) -> bytes:
+        run = self.db.runs.find_one({"_id": run_id}, {"artifacts": 1})
+        for artifact in (run or {}).get("artifacts", []):
+            if artifact["name"] == name:
+                return self.fs.get(artifact["file_id"]).read()
+        raise KeyError(f"Run {run_id} has no artifact {name!r}.")
+
+
+class FileRunStore:
+    """Runs written by Sacred's FileStorageObserver: one numbered folder per run."""
+
+    def __init__(self, runs_dir: str | Path) -> None:
+        self.runs_dir = Path(runs_dir)
+
+    def _run(self, folder: Path) -> dict[str, Any] | None:
+        try:
+            run = json.loads((folder / "run.json").read_text())
+            config = json.loads((folder / "config.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        run_id = int(folder.name) if folder.name.isdigit() else folder.name
+        return {"_id": run_id, "experiment": run.get("experiment", {}), "config": config,
+                "status": run.get("status"), "artifact_names": run.get("artifacts", [])}
+
+    def _all(self) -> list[dict[str, Any]]:
+        folders = sorted((p for p in self.runs_dir.iterdir() if p.is_dir() and p.name.isdigit()),
+                         key=lambda p: int(p.name)) if self.runs_dir.is_dir() else []
+        return [run for run in map(self._run, folders) if run is not None]
+
+    def find_ids(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        wanted = set(ids)
+        return [run for run in self._all() if run["_id"] in wanted]
+
+    def find_name(self, pattern: str) -> list[dict[str, Any]]:
+        return [run for run in self._all() if re.search(pattern, run["experiment"].get("name", ""))]
+
+    def find_config(self, key: str, value: Any, exact: bool) -> list[dict[str, Any]]:
+        missing = object()
+
+        def matches(run: dict[str, Any]) -> bool:
+            found = run["config"]
+            for part in key.split("."):
+                found = found.get(part, missing) if isinstance(found, dict) else missing
+            if exact:
+                return found == value
+            return isinstance(found, str) and re.search(value, found) is not None
+
+        return [run for run in self._all() if matches(run)]
+
+    def metrics(self, run_id: Any) -> dict[str, pd.Series]:
+        path = self.runs_dir / str(run_id) / "metrics.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        return {name: _series(name, metric["steps"], metric["values"]) for name, metric in stored.items()}
+
+    def artifact_content(self, run_id: Any, name: str) -> bytes:
+        path = self.runs_dir / str(run_id) / name
+        if not path.is_file():
+            raise KeyError(f"Run {run_id} has no artifact {name!r} ({path}).")
+        return path.read_bytes()
