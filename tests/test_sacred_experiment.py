@@ -65,3 +65,31 @@ def test_tensorflow_backend_runs_a_short_experiment(project_root, python, tmp_pa
     metrics = json.loads((runs / "1" / "metrics.json").read_text())
     assert len(metrics["training.loss"]["values"]) == 3
     assert (runs / "1" / "information_measures.csv").read_text().count("\n") == 1 + 3 * 6
+
+
+def test_unreachable_mongodb_falls_back_to_the_file_store(project_root, python, tmp_path):
+    from tests.conftest import free_port
+
+    url = f"mongodb://user:hunter2@127.0.0.1:{free_port()}/"
+    runs = tmp_path / "runs"
+    done = subprocess.run(
+        [python, str(project_root / "experiment.py"), "--mongo_url", url, "with", "epochs=2", "architecture=[4]"],
+        cwd=tmp_path, env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "is unreachable" in done.stderr and "file store only" in done.stderr
+    assert json.loads((runs / "1" / "run.json").read_text())["status"] == "COMPLETED"
+    assert "hunter2" not in (runs / "1" / "run.json").read_text() + done.stderr + done.stdout
+
+
+def test_required_mongodb_that_is_unreachable_stops_before_training(project_root, python, tmp_path):
+    from tests.conftest import free_port
+
+    runs = tmp_path / "runs"
+    done = subprocess.run(
+        [python, str(project_root / "experiment.py"), "--mongo_only", "with", "epochs=2"], cwd=tmp_path,
+        env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs),
+             "DEEP_BOTTLENECK_MONGO_URL": f"mongodb://127.0.0.1:{free_port()}/"},
+        capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "is unreachable" in done.stderr and "Nothing was run" in done.stderr
+    assert not (runs / "1").exists()

@@ -15,33 +15,8 @@ from deep_bottleneck.mongo_import import MongoImporter
 from deep_bottleneck.mongo_server import LocalMongoServer
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from tests.conftest import PROJECT_ROOT, free_port, run_script
+from tests.eval_tools.conftest import DB
 from tests.eval_tools.movie_sized_plotter import SIZE
-
-DB = "cohort"
-BASE = {"epochs": 2, "architecture": [6, 4], "n_runs": 1, "seed": 5}
-COHORT = {
-    "tanh_adam.json": {"activation_fn": "tanh", "optimizer": "adam"},
-    "relu_adam.json": {"activation_fn": "relu", "optimizer": "adam"},
-    "tanh_sgd.json": {"activation_fn": "tanh", "optimizer": "sgd"},
-    "zero_mean_movie.json": {"activation_fn": "tanh", "optimizer": "adam", "dataset": "datasets.harmonics_zero_mean",
-                             "plotters": [["plotter.informationplane", {}],
-                                          ["tests.eval_tools.movie_sized_plotter", {}]]},
-}
-
-
-@pytest.fixture(scope="module")
-def cohort(mongo_server, python, tmp_path_factory):
-    """Four experiments run in parallel, each stored in MongoDB and in the file store."""
-    folder = tmp_path_factory.mktemp("cohort")
-    for name, config in COHORT.items():
-        (folder / "configs" / name).parent.mkdir(exist_ok=True)
-        (folder / "configs" / name).write_text(json.dumps({**BASE, **config}))
-    done = run_script(python, "run_experiments_local.py", "-d", str(folder / "configs"), "-j", "4", cwd=folder,
-                      env_updates={"DEEP_BOTTLENECK_MONGO_URL": mongo_server.url, "DEEP_BOTTLENECK_MONGO_DB": DB,
-                                   "DEEP_BOTTLENECK_RUNS_DIR": str(folder / "runs")})
-    assert done.returncode == 0, done.stdout + done.stderr
-    return folder / "runs"
-
 
 @pytest.fixture(params=["mongo", "file"])
 def loader(request, cohort, mongo_server):
