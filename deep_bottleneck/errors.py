@@ -37,7 +37,9 @@ def closest_match_hint(name: str, candidates: Iterable[str]) -> str:
         candidates: The valid names.
     """
     candidates = list(candidates)
-    matches = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+    scored = sorted(((difflib.SequenceMatcher(None, name, c).ratio(), c) for c in candidates), reverse=True)
+    best = scored[0][0] if scored else 0.0
+    matches = [c for score, c in scored[:3] if score >= 0.5 and score >= best - 0.05]
     if not matches:
         short = [c for c in candidates if c.split(".")[-1] == name.split(".")[-1]]
         matches = short[:3]
