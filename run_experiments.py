@@ -6,7 +6,6 @@
 Job output goes to ./output/ beside this script.
 """
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +13,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
-from deep_bottleneck.experiment_batch import check_configs, find_configs, submission_command  # noqa: E402
+from deep_bottleneck.experiment_batch import batch_argument_parser, checked_configs_or_none, submission_command  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-d", "--path", required=True, type=Path, help="a JSON config or a folder of them")
+    parser = batch_argument_parser(__doc__)
     parser.add_argument("--scheduler", choices=["sge", "slurm"], default="sge")
-    parser.add_argument("--seed", type=int, default=None, help="seed passed to every experiment")
     args = parser.parse_args()
-    try:
-        configs = find_configs(args.path)
-        check_configs(configs)
-    except DeepBottleneckError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    configs = checked_configs_or_none(args.path)
+    if configs is None:
         return 2
     output_dir = PROJECT_ROOT / "output"
     output_dir.mkdir(exist_ok=True)

@@ -4,27 +4,20 @@
     python run_experiments_local.py -d configs/ -j 2 --seed 0
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
-from deep_bottleneck.experiment_batch import check_configs, find_configs, run_locally  # noqa: E402
+from deep_bottleneck.experiment_batch import batch_argument_parser, checked_configs_or_none, run_locally  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-d", "--path", required=True, type=Path, help="a JSON config or a folder of them")
+    parser = batch_argument_parser(__doc__)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="experiments run at the same time")
-    parser.add_argument("--seed", type=int, default=None, help="seed passed to every experiment")
     args = parser.parse_args()
-    try:
-        configs = find_configs(args.path)
-        check_configs(configs)
-    except DeepBottleneckError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    configs = checked_configs_or_none(args.path)
+    if configs is None:
         return 2
     codes = run_locally(configs, args.jobs, args.seed)
     failed = [str(config) for config, code in codes.items() if code != 0]

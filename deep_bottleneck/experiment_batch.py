@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from deep_bottleneck.config import validate_config
-from deep_bottleneck.errors import ConfigError
+from deep_bottleneck.errors import ConfigError, DeepBottleneckError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT_SCRIPT = PROJECT_ROOT / "experiment.py"
@@ -40,6 +41,25 @@ def check_configs(paths: list[Path]) -> None:
             validate_config(config)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+
+
+def batch_argument_parser(description: str) -> argparse.ArgumentParser:
+    """Arguments shared by the runners: ``-d PATH`` and ``--seed``."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-d", "--path", required=True, type=Path, help="a JSON config or a folder of them")
+    parser.add_argument("--seed", type=int, default=None, help="seed passed to every experiment")
+    return parser
+
+
+def checked_configs_or_none(path: Path) -> list[Path] | None:
+    """Every config at ``path``, all validated; None (with the error on stderr) if any is bad."""
+    try:
+        configs = find_configs(path)
+        check_configs(configs)
+    except DeepBottleneckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return configs
 
 
 def experiment_command(config: Path, seed: int | None, python: str = sys.executable) -> list[str]:

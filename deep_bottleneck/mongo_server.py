@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,7 +53,14 @@ class LocalMongoServer:
         return found
 
     def start(self, timeout: float = 30.0) -> "LocalMongoServer":
-        """Start the server and wait until it answers ``ping``."""
+        """Start the server and wait until it answers ``ping``.
+
+        Raises:
+            DeepBottleneckError: The port is taken, the program is missing, or the server did not come up.
+        """
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise DeepBottleneckError(f"Port {self.port} on 127.0.0.1 is already in use; choose another --port.")
         if self.data_dir != ":memory:":
             Path(self.data_dir).mkdir(parents=True, exist_ok=True)
         log_path = self.log_path or (Path(self.data_dir) / "server.log" if self.data_dir != ":memory:" else None)
@@ -77,7 +85,7 @@ class LocalMongoServer:
                 raise DeepBottleneckError(
                     f"The MongoDB server exited at start (code {self.process.returncode}); "
                     f"is port {self.port} free and {self.data_dir} not used by another server?")
-            if unreachable_reason(self.url) is None:
+            if unreachable_reason(self.url) is None and self.process.poll() is None:
                 return
             time.sleep(0.2)
         self.stop()
@@ -122,12 +130,15 @@ def main() -> int:
     print(f"Use it with: export DEEP_BOTTLENECK_MONGO_URL={server.url}   (Ctrl-C stops the server)", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
-        server.process.wait()
+        code = server.process.wait()
     except KeyboardInterrupt:
         print("stopping the server ...", flush=True)
+        return 0
     finally:
         server.stop()
-    return 0
+    print(f"error: the server exited unexpectedly (code {code}); see {Path(args.data_dir) / 'server.log'}",
+          file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
