@@ -48,11 +48,10 @@ def _attach_mongo(run: Any, url: str | None = None, db_name: str | None = None,
         run.observers.append(observer)
 
 
+# The three MongoDB flags are read together by _Experiment._create_run.
 @cli_option("-M", "--mongo_url")
 def mongo_url_option(args, run):
     """Also store the run in MongoDB at this URL (else $DEEP_BOTTLENECK_MONGO_URL)."""
-    _attach_mongo(run, url=args, db_name=run.meta_info.get("options", {}).get("--mongo_db") or None,
-                  required=bool(run.meta_info.get("options", {}).get("--mongo_only")) or None)
 
 
 @cli_option("-D", "--mongo_db")
@@ -66,14 +65,13 @@ def mongo_only_option(args, run):
 
 
 class _Experiment(Experiment):
-    """Attaches MongoDB from the environment to runs not given ``--mongo_url``, before they start."""
+    """Attaches MongoDB (from the flags, else the environment) to each run before it starts."""
 
     def _create_run(self, *args, **kwargs):
         run = super()._create_run(*args, **kwargs)
         options = run.meta_info.get("options", {})
-        if not options.get("--mongo_url"):
-            _attach_mongo(run, db_name=options.get("--mongo_db") or None,
-                          required=bool(options.get("--mongo_only")) or None)
+        _attach_mongo(run, url=options.get("--mongo_url") or None, db_name=options.get("--mongo_db") or None,
+                      required=bool(options.get("--mongo_only")) or None)
         return run
 
 
