@@ -58,6 +58,34 @@ def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
     )
 
 
+def _train_and_estimate(settings: dict[str, Any], run: int, training: DataSplit, test: DataSplit,
+                        mi_split: DataSplit, epochs_to_record, estimator, output_dir: Path,
+                        log_scalar: Callable[[str, float, int], None], result: ExperimentResult) -> list[str]:
+    """Train repetition ``run``, record its activations, estimate MI and append it to the measures CSV.
+
+    Returns:
+        The names of the recorded layers.
+    """
+    seed = settings["seed"] + run
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = build_model(settings, training)
+    activation_path = output_dir / "activations" / f"run_{run}.h5"
+    prefix = f"run_{run}." if settings["n_runs"] > 1 else ""
+    recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path)
+    callbacks = [
+        recorder,
+        MetricsLogger(log_scalar, prefix),
+        EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training"),
+    ] + [plugins.load_plugin("callback", name, **arguments) for name, arguments in settings["callbacks"]]
+    train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
+    result.activation_paths.append(activation_path)
+    run_measures = estimate_activation_file(estimator, activation_path, run)
+    result.measures = pd.concat([result.measures, run_measures], ignore_index=True)
+    result.measures.to_csv(result.measures_path, index=False)
+    return recorder.layer_names
+
+
 def run_experiment(
     config: dict[str, Any],
     output_dir: Path,
@@ -89,26 +117,14 @@ def run_experiment(
 
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=outputs / MEASURES_FILE)
     layer_names: list[str] = []
-    for run in range(settings["n_runs"]):
-        seed = settings["seed"] + run
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(seed)
-        model = build_model(settings, training)
-        activation_path = output_dir / "activations" / f"run_{run}.h5"
-        prefix = f"run_{run}." if settings["n_runs"] > 1 else ""
-        recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path)
-        callbacks = [
-            recorder,
-            MetricsLogger(log_scalar, prefix),
-            EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training"),
-        ] + [plugins.load_plugin("callback", name, **arguments) for name, arguments in settings["callbacks"]]
-        train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
-        layer_names = recorder.layer_names
-        result.activation_paths.append(activation_path)
-        run_measures = estimate_activation_file(estimator, activation_path, run)
-        result.measures = pd.concat([result.measures, run_measures], ignore_index=True)
-        result.measures.to_csv(result.measures_path, index=False)
-    add_artifact(str(result.measures_path), MEASURES_FILE)
+    try:
+        for run in range(settings["n_runs"]):
+            layer_names = _train_and_estimate(settings, run, training, test, mi_split, epochs_to_record,
+                                              estimator, output_dir, log_scalar, result)
+    finally:
+        # A failed run still hands over the measures of the runs before it.
+        if result.measures_path.exists():
+            add_artifact(str(result.measures_path), MEASURES_FILE)
 
     context = PlotContext(
         split=settings["calculate_mi_for"], n_rows=len(mi_split.y), label_entropy=entropy_bits(mi_split.y),

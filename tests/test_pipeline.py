@@ -89,3 +89,17 @@ def test_every_estimator_honours_calculate_mi_for(tmp_path, short_config, estima
     assert result.measures.loc[result.measures["layer"] == 0, "MI_XM"].min() > 0.9 * np.log2(n_rows)
     with ActivationFile(result.activation_paths[0]) as store:
         assert store.split == split and len(store.labels) == n_rows
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_keeps_earlier_results(tmp_path, short_config):
+    from tests import nan_on_second_run_callback
+
+    nan_on_second_run_callback.instances.clear()
+    artifacts = []
+    config = {**short_config, "epochs": 3, "n_runs": 2, "callbacks": ["tests.nan_on_second_run_callback"]}
+    with pytest.raises(EstimationError, match=r"Run 1, layer 'layer_0'.*NaN or infinite at epoch 2"):
+        run_experiment(config, tmp_path, add_artifact=lambda path, name: artifacts.append(name))
+    measures = pd.read_csv(tmp_path / "outputs" / "information_measures.csv")
+    assert measures["run"].unique().tolist() == [0] and len(measures) == 3 * 6
+    assert artifacts == ["information_measures.csv"]
+    assert (tmp_path / "activations" / "run_1.h5").exists()

@@ -1,0 +1,18 @@
+"""A user callback plug-in (loaded by full import path) that makes the second repetition diverge."""
+
+import keras
+import numpy as np
+
+instances = []
+
+
+class PoisonWeights(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if len(instances) == 2 and epoch == 1:
+            layer = self.model.get_layer("layer_2")
+            layer.kernel.assign(np.full(layer.kernel.shape, np.nan, dtype="float32"))
+
+
+def load():
+    instances.append(PoisonWeights())
+    return instances[-1]
