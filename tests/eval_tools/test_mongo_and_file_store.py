@@ -110,6 +110,9 @@ def test_import_of_file_store_runs_twice_gives_no_duplicates(cohort, mongo_serve
     assert len(imported) == 1
     assert list(imported[0].metrics["training.loss"].index) == [0, 1]
     assert imported[0].artifacts["infoplane"].content == (runs_dir / "2" / "infoplane.png").read_bytes()
+    document = db.runs.find_one({"_id": imported[0].id})
+    assert "Information measures:" in document["captured_out"]
+    assert document["config"]["seed"] == 2 and document["status"] == "COMPLETED"
 
 
 def test_server_killed_mid_run_keeps_the_results_on_disk_and_import_completes_mongodb(python, tmp_path):
