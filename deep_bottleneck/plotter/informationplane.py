@@ -11,6 +11,17 @@ from deep_bottleneck.estimation import average_over_runs
 from deep_bottleneck.plotter.base import BasePlotter, PlotContext
 
 
+def set_information_plane_axes(axis: plt.Axes, context: PlotContext) -> None:
+    """Labels, and limits at the data's ceilings log2 N and H(Y) (drawn as dashed lines)."""
+    x_ceiling, y_ceiling = np.log2(context.n_rows), context.label_entropy
+    axis.axvline(x_ceiling, color="grey", linestyle="--", linewidth=0.8)
+    axis.axhline(y_ceiling, color="grey", linestyle="--", linewidth=0.8)
+    axis.set_xlim(0, x_ceiling * 1.04)
+    axis.set_ylim(0, y_ceiling * 1.06)
+    axis.set_xlabel("I(X;T) [bits]")
+    axis.set_ylabel("I(T;Y) [bits]")
+
+
 class InformationPlanePlotter(BasePlotter):
     """MI averaged over runs; points coloured by epoch; the layers of one epoch joined by a line.
 
@@ -36,13 +47,7 @@ class InformationPlanePlotter(BasePlotter):
         points = axis.scatter(summary["MI_XM"], summary["MI_YM"], c=summary["epoch"], cmap=cmap, norm=norm,
                               s=18, edgecolors="none", zorder=3)
         figure.colorbar(points, ax=axis, label="epoch")
-        x_ceiling, y_ceiling = np.log2(context.n_rows), context.label_entropy
-        axis.axvline(x_ceiling, color="grey", linestyle="--", linewidth=0.8)
-        axis.axhline(y_ceiling, color="grey", linestyle="--", linewidth=0.8)
-        axis.set_xlim(0, x_ceiling * 1.04)
-        axis.set_ylim(0, y_ceiling * 1.06)
-        axis.set_xlabel("I(X;T) [bits]")
-        axis.set_ylabel("I(T;Y) [bits]")
+        set_information_plane_axes(axis, context)
         n_runs = measures["run"].nunique()
         axis.set_title(f"Information plane ({context.estimator}, {context.split}, N={context.n_rows}, "
                        f"mean of {n_runs} run{'s' if n_runs > 1 else ''})")

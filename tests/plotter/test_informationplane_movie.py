@@ -1,0 +1,27 @@
+import imageio_ffmpeg
+import numpy as np
+import pandas as pd
+
+from deep_bottleneck.plotter.base import PlotContext
+from deep_bottleneck.plotter.informationplane_movie import frame_epochs, load
+
+
+def measures(epochs):
+    rows = [(epoch, layer, run, 11 - layer - epoch / 100, 0.2 + epoch / 200 + run * 0.01)
+            for epoch in epochs for layer in range(4) for run in range(2)]
+    return pd.DataFrame(rows, columns=["epoch", "layer", "run", "MI_XM", "MI_YM"])
+
+
+def test_frames_are_subsampled_evenly_with_first_and_last():
+    chosen = frame_epochs(np.arange(230), 50)
+    assert chosen[0] == 0 and chosen[-1] == 229 and len(chosen) == 50
+    assert list(frame_epochs(np.array([3, 1, 2]), 10)) == [1, 2, 3]
+
+
+def test_movie_is_a_real_h264_mp4_with_one_frame_per_epoch(tmp_path):
+    context = PlotContext(split="full_dataset", n_rows=4096, label_entropy=0.999)
+    path = load(fps=10, max_frames=30).generate(measures(range(0, 40)), context, tmp_path)
+    assert path == tmp_path / "infoplane_movie.mp4"
+    assert path.read_bytes()[4:8] == b"ftyp"
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames == 30 and abs(seconds - 3.0) < 0.2
