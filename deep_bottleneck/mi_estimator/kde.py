@@ -54,8 +54,9 @@ def merge_identical_rows(activations: np.ndarray, labels: np.ndarray, n_classes:
 
 
 def padded_size(n_rows: int) -> int:
-    """Rows are padded (with zero weight) to a multiple of a step of at least 1/16 of their number,
-    so at most 16 programs are compiled per doubling of N, and padding adds at most ~12% of the work."""
+    """Rows are padded (with zero weight) to a multiple of a step between 1/16 and 1/8 of their number
+    (at least ``BLOCK_ROWS``), so at most 16 programs are compiled per doubling of N and padding adds
+    less than 1/8 of the rows."""
     step = max(BLOCK_ROWS, 1 << max(0, n_rows.bit_length() - 4))
     return -(-max(n_rows, 1) // step) * step
 
