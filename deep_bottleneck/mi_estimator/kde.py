@@ -10,9 +10,9 @@ With D_ij = ||t_i - t_j||^2 and L_i(c) = ln( 1/N sum_j exp(-c D_ij) ):
 
 Every pairwise kernel value is computed once for both bounds and all classes: the upper bound's
 kernel is the lower's to the 4th power, and the class sums are one matrix product with the
-class-membership matrix. Only blocks on and above the diagonal are evaluated (D is symmetric),
-identical rows are merged with their multiplicity, and row blocks are spread over threads.
-Memory is bounded by the block size, not by N^2.
+class-membership matrix. Identical rows are merged with their multiplicity. The kernel runs as one
+compiled XLA program over blocks of rows (XLA uses every core); it evaluates the full matrix, both
+D_ij and D_ji. Memory is bounded by the block size, not by N^2.
 """
 
 from __future__ import annotations
