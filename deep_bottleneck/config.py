@@ -11,6 +11,7 @@ import json
 import numbers
 import warnings
 from importlib import resources
+from types import ModuleType
 from typing import Any, Callable
 
 from deep_bottleneck import plugins
@@ -88,12 +89,24 @@ def _max_norm(key: str, value: Any) -> float | bool:
     return float(value)
 
 
+def _plugin_module(kind: str, key: str, name: Any) -> ModuleType:
+    """Import the plug-in named under ``key``, turning plug-in errors into config errors."""
+    try:
+        return plugins.load_module(kind, name)
+    except PluginError as exc:
+        raise ConfigError(f"Config key {key!r}: {exc}") from exc.__cause__
+
+
+def _check_plugin_arguments(kind: str, key: str, name: str, module: ModuleType, arguments: dict) -> None:
+    try:
+        plugins.check_arguments(kind, name, module.load, arguments)
+    except PluginError as exc:
+        raise ConfigError(f"Config key {key!r}: {exc}") from None
+
+
 def _plugin(kind: str) -> Callable[[str, Any], str]:
     def check(key: str, value: Any) -> str:
-        try:
-            plugins.load_module(kind, value)
-        except PluginError as exc:
-            raise ConfigError(f"Config key {key!r}: {exc}") from exc.__cause__
+        _plugin_module(kind, key, value)
         return value
     return check
 
@@ -106,12 +119,7 @@ def _plugin_list(kind: str) -> Callable[[str, Any], list]:
         checked = []
         for entry in value:
             name, arguments = (entry, {}) if isinstance(entry, str) else _name_and_arguments(key, entry)
-            module = _plugin(kind)(key, name)
-            if isinstance(arguments, dict):
-                try:
-                    plugins.check_arguments(kind, name, plugins.load_module(kind, module).load, arguments)
-                except PluginError as exc:
-                    raise ConfigError(f"Config key {key!r}: {exc}") from None
+            _check_plugin_arguments(kind, key, name, _plugin_module(kind, key, name), arguments)
             checked.append([name, arguments])
         return checked
     return check
@@ -192,10 +200,9 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         settings[key] = copy.deepcopy(value)
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
-    estimator = plugins.load_module("estimator", settings["estimator"])
-    try:
-        plugins.check_arguments("estimator", settings["estimator"], estimator.load,
-                                {"discretization_range": 1.0, **settings["estimator_args"]})
-    except PluginError as exc:
-        raise ConfigError(f"Config key 'estimator_args': {exc}") from None
+    _check_plugin_arguments(
+        "estimator", "estimator_args", settings["estimator"],
+        _plugin_module("estimator", "estimator", settings["estimator"]),
+        {"discretization_range": 1.0, **settings["estimator_args"]},
+    )
     return settings
