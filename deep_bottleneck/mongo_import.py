@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from deep_bottleneck.errors import DeepBottleneckError
-from deep_bottleneck.run_storage import DEFAULT_DB, mongo_client, redact, settings_from_environment
-
-FINISHED = ("COMPLETED", "FAILED", "INTERRUPTED")
-
+from deep_bottleneck.run_storage import (DEFAULT_DB, default_runs_dir, mongo_client, redact,
+                                         settings_from_environment, unreachable_reason)
 
 def _time(value: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
@@ -113,8 +110,7 @@ class MongoImporter:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs-dir", type=Path,
-                        default=Path(os.environ.get("DEEP_BOTTLENECK_RUNS_DIR", Path(__file__).resolve().parents[1] / "runs")))
+    parser.add_argument("--runs-dir", type=Path, default=default_runs_dir())
     parser.add_argument("--mongo-url", help="default: $DEEP_BOTTLENECK_MONGO_URL")
     parser.add_argument("--mongo-db", help=f"default: $DEEP_BOTTLENECK_MONGO_DB or {DEFAULT_DB}")
     args = parser.parse_args()
@@ -122,8 +118,6 @@ def main() -> int:
     if settings is None:
         print("error: give --mongo-url or set DEEP_BOTTLENECK_MONGO_URL", file=sys.stderr)
         return 2
-    from deep_bottleneck.run_storage import unreachable_reason
-
     reason = unreachable_reason(settings.url)
     if reason:
         print(f"error: MongoDB at {redact(settings.url)} is unreachable ({reason}); nothing imported.", file=sys.stderr)

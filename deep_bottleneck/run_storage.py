@@ -14,10 +14,17 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from deep_bottleneck.errors import DeepBottleneckError
 
 DEFAULT_DB = "deep_bottleneck"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_runs_dir(project_root: Path = PROJECT_ROOT) -> Path:
+    """The file store: ``$DEEP_BOTTLENECK_RUNS_DIR``, else ``runs/`` in the project folder."""
+    return Path(os.environ.get("DEEP_BOTTLENECK_RUNS_DIR", project_root / "runs"))
 SERVER_SELECTION_TIMEOUT_MS = 3000
 
 

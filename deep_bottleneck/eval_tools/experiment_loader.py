@@ -8,9 +8,7 @@ from typing import Any, Iterable
 
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
-from deep_bottleneck.run_storage import DEFAULT_DB
-
-DEFAULT_RUNS_DIR = Path(__file__).resolve().parents[2] / "runs"
+from deep_bottleneck.run_storage import DEFAULT_DB, default_runs_dir
 
 
 class ExperimentLoader:
@@ -30,7 +28,7 @@ class ExperimentLoader:
             self.store: RunStore = MongoRunStore(
                 mongo_uri, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB))
         else:
-            self.store = FileRunStore(runs_dir or os.environ.get("DEEP_BOTTLENECK_RUNS_DIR", DEFAULT_RUNS_DIR))
+            self.store = FileRunStore(runs_dir or default_runs_dir())
 
     def _experiments(self, runs: list[dict[str, Any]]) -> list[Experiment]:
         return [Experiment(run, self.store) for run in runs]

@@ -86,14 +86,15 @@ class FileRunStore:
         return {"_id": run_id, "experiment": run.get("experiment", {}), "config": config,
                 "status": run.get("status"), "artifact_names": run.get("artifacts", [])}
 
+    def _read(self, folders: Iterable[Path]) -> list[dict[str, Any]]:
+        ordered = sorted((p for p in folders if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
+        return [run for run in map(self._run, ordered) if run is not None]
+
     def _all(self) -> list[dict[str, Any]]:
-        folders = sorted((p for p in self.runs_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-                         key=lambda p: int(p.name)) if self.runs_dir.is_dir() else []
-        return [run for run in map(self._run, folders) if run is not None]
+        return self._read(self.runs_dir.iterdir()) if self.runs_dir.is_dir() else []
 
     def find_ids(self, ids: Iterable[int]) -> list[dict[str, Any]]:
-        wanted = set(ids)
-        return [run for run in self._all() if run["_id"] in wanted]
+        return self._read({self.runs_dir / str(run_id) for run_id in ids})
 
     def find_name(self, pattern: str) -> list[dict[str, Any]]:
         return [run for run in self._all() if re.search(pattern, run["experiment"].get("name", ""))]
