@@ -129,6 +129,9 @@ def test_server_killed_mid_run_keeps_the_results_on_disk_and_import_completes_mo
         while runs.count_documents({"status": "RUNNING"}) == 0 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert runs.count_documents({"status": "RUNNING"}) == 1
+        # Make what MongoDB holds of the run durable, so the kill leaves it a partial run for certain
+        # (without this, kill -9 right after the insert may lose it and the import sees a new run).
+        runs.database.client.admin.command("fsync")
         server.kill()
         _, stderr = process.communicate(timeout=600)
     finally:
