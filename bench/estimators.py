@@ -31,8 +31,7 @@ from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
 from deep_bottleneck.estimation import estimate_activation_file  # noqa: E402
 from deep_bottleneck.mi_estimator import binning, kde  # noqa: E402
-from deep_bottleneck.mi_estimator import lower, upper  # noqa: E402,F401
-from deep_bottleneck import mi_estimator as kde_plugins  # noqa: E402
+from deep_bottleneck import plugins  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402
 from deep_bottleneck.snapshot_schedule import stepped_epochs  # noqa: E402
 from deep_bottleneck.training import train  # noqa: E402
@@ -104,7 +103,8 @@ def main() -> None:
     naive_seconds_total = 0.0
     fast_seconds_total = 0.0
     for bound in ("upper", "lower"):
-        fast, fast_seconds = fast_results(getattr(kde_plugins, bound).load(args.noise), layers)
+        fast, fast_seconds = fast_results(
+            plugins.load_plugin("estimator", f"mi_estimator.{bound}", discretization_range=args.noise), layers)
         naive, naive_seconds = naive_over_snapshots(
             layers, labels, subset, lambda a, y: naive_estimators.kde_bound(a, y, args.noise, bound))
         naive_seconds *= scale_up
