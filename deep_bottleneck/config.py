@@ -21,6 +21,8 @@ from deep_bottleneck.snapshot_schedule import SCHEDULES
 
 MI_SPLITS = ("training", "test", "full_dataset")
 DEPRECATED_KEYS = {"regularization": "it was never used by the original framework either"}
+#: Keys whose value is an object of a plug-in's arguments, checked by the plug-in, not key by key here.
+FREE_FORM_KEYS = ("estimator_args",)
 
 
 def default_config() -> dict[str, Any]:
@@ -98,8 +100,12 @@ def _plugin_module(kind: str, key: str, name: Any) -> ModuleType:
 
 
 def _check_plugin_arguments(kind: str, key: str, name: str, module: ModuleType, arguments: dict) -> None:
+    """Check the arguments' names and types against ``load``, then build the plug-in once, so that
+    a value it rejects (a colormap, a strategy, a metric name) stops the run before any training."""
     try:
         plugins.check_arguments(kind, name, module.load, arguments)
+        plugins.check_argument_types(kind, name, module.load, arguments)
+        plugins.build(kind, name, module.load, arguments)
     except PluginError as exc:
         raise ConfigError(f"Config key {key!r}: {exc}") from None
 
@@ -203,6 +209,6 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     _check_plugin_arguments(
         "estimator", "estimator_args", settings["estimator"],
         _plugin_module("estimator", "estimator", settings["estimator"]),
-        {"discretization_range": 1.0, **settings["estimator_args"]},
+        {"discretization_range": settings["discretization_range"], **settings["estimator_args"]},
     )
     return settings

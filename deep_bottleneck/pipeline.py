@@ -16,7 +16,7 @@ import pandas as pd
 
 from deep_bottleneck import plugins
 from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder
-from deep_bottleneck.callbacks.metrics_logger import MetricsLogger
+from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.estimation import estimate_activation_file
@@ -60,7 +60,7 @@ def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
 
 def _train_and_estimate(settings: dict[str, Any], run: int, training: DataSplit, test: DataSplit,
                         mi_split: DataSplit, epochs_to_record, estimator, output_dir: Path,
-                        log_scalar: Callable[[str, float, int], None], result: ExperimentResult) -> list[str]:
+                        metrics: MetricsOverRuns, result: ExperimentResult) -> list[str]:
     """Train repetition ``run``, record its activations, estimate MI and append it to the measures CSV.
 
     Returns:
@@ -71,11 +71,10 @@ def _train_and_estimate(settings: dict[str, Any], run: int, training: DataSplit,
     keras.utils.set_random_seed(seed)
     model = build_model(settings, training)
     activation_path = output_dir / "activations" / f"run_{run}.h5"
-    prefix = f"run_{run}." if settings["n_runs"] > 1 else ""
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path)
     callbacks = [
         recorder,
-        MetricsLogger(log_scalar, prefix),
+        metrics.logger_for_run(run),
         EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training"),
     ] + [plugins.load_plugin("callback", name, **arguments) for name, arguments in settings["callbacks"]]
     train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
@@ -97,7 +96,8 @@ def run_experiment(
     Args:
         config: Experiment config; validated here, so bad keys fail before any training.
         output_dir: Folder for activations (``activations/run_<k>.h5``) and outputs.
-        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics.
+        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics (per repetition
+            as ``run_<k>.<name>`` and their mean as ``<name>`` when ``n_runs > 1``).
         add_artifact: Receives ``(path, name)`` of the CSV and every plot once written.
 
     Returns:
@@ -117,10 +117,12 @@ def run_experiment(
 
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=outputs / MEASURES_FILE)
     layer_names: list[str] = []
+    metrics = MetricsOverRuns(log_scalar, settings["n_runs"])
     try:
         for run in range(settings["n_runs"]):
             layer_names = _train_and_estimate(settings, run, training, test, mi_split, epochs_to_record,
-                                              estimator, output_dir, log_scalar, result)
+                                              estimator, output_dir, metrics, result)
+        metrics.log_means()
     finally:
         # A failed run still hands over the measures of the runs before it.
         if result.measures_path.exists():

@@ -7,10 +7,14 @@ of a user's own module (``my_project.my_dataset``). Nothing else is imported.
 
 from __future__ import annotations
 
+import collections.abc
 import importlib
 import importlib.util
 import inspect
+import numbers
 import pkgutil
+import types
+import typing
 from types import ModuleType
 from typing import Any, Callable
 
@@ -106,6 +110,64 @@ def check_arguments(kind: str, name: str, load: Callable[..., Any], kwargs: dict
             f"The {kind} plug-in {name!r} cannot be loaded with {sorted(kwargs)}: {exc}.{hints} "
             f"It accepts: {accepted}."
         ) from None
+
+
+def _matches(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` (as read from JSON) fits a type annotation; annotations it cannot judge fit."""
+    origin, parameters = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, option) for option in parameters)
+    if annotation is type(None) or annotation is None:
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    if annotation in (dict, collections.abc.Mapping) or origin in (dict, collections.abc.Mapping):
+        return isinstance(value, dict)
+    sequence_types = (list, tuple, collections.abc.Sequence)
+    if annotation in sequence_types or origin in sequence_types:
+        if not isinstance(value, (list, tuple)):
+            return False
+        if origin is tuple and parameters and parameters[-1] is not Ellipsis:
+            return len(value) == len(parameters) and all(map(_matches, value, parameters))
+        return not parameters or all(_matches(item, parameters[0]) for item in value)
+    return True
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
+
+
+def check_argument_types(kind: str, name: str, load: Callable[..., Any], kwargs: dict) -> None:
+    """Check each argument against the type hint of its parameter in ``load`` (where it has one).
+
+    Raises:
+        PluginError: Naming the argument, the expected type and the value given.
+    """
+    try:
+        hints = typing.get_type_hints(load)
+    except Exception:  # a user's plug-in with hints that cannot be resolved is not judged
+        return
+    for argument, value in kwargs.items():
+        if argument in hints and not _matches(value, hints[argument]):
+            raise PluginError(
+                f"Argument {argument!r} of the {kind} plug-in {name!r} must be {_type_name(hints[argument])}, "
+                f"got {value!r}."
+            )
+
+
+def build(kind: str, name: str, load: Callable[..., Any], kwargs: dict) -> Any:
+    """Call ``load(**kwargs)``, turning the ``ValueError`` or ``TypeError`` of a rejected value into
+    a ``PluginError`` that names the plug-in."""
+    try:
+        return load(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise PluginError(f"The {kind} plug-in {name!r} rejected its arguments {kwargs}: {exc}") from exc
 
 
 def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:

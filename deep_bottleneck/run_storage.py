@@ -10,11 +10,15 @@ start, the run goes on in the file store with a plain message, unless MongoDB wa
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
+
+from sacred.observers import FileStorageObserver
 
 from deep_bottleneck.errors import DeepBottleneckError
 
@@ -25,7 +29,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def default_runs_dir(project_root: Path = PROJECT_ROOT) -> Path:
     """The file store: ``$DEEP_BOTTLENECK_RUNS_DIR``, else ``runs/`` in the project folder."""
     return Path(os.environ.get("DEEP_BOTTLENECK_RUNS_DIR", project_root / "runs"))
+
+
 SERVER_SELECTION_TIMEOUT_MS = 3000
+#: Above MongoObserver's 30: the file store picks each run's id and MongoDB stores the run under it.
+FILE_STORE_PRIORITY = 40
+ID_LOCK_FILE = ".run-ids.lock"
 
 
 class MongoUnavailableError(DeepBottleneckError):
@@ -103,3 +112,42 @@ def mongo_observer(settings: MongoSettings):
         return None
     return MongoObserver(url=settings.url, db_name=settings.db_name,
                          serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS)
+
+
+def largest_folder_run_id(runs_dir: Path) -> int:
+    """The largest numbered run folder in a file store (0 when there is none)."""
+    return max((int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit() and p.is_dir()), default=0)
+
+
+def largest_mongo_run_id(runs: Any) -> int:
+    """The largest integer run id in a MongoDB ``runs`` collection (0 when there is none)."""
+    last = runs.find_one({"_id": {"$type": "number"}}, sort=[("_id", -1)], projection={"_id": 1})
+    return int(last["_id"]) if last else 0
+
+
+class FileStore(FileStorageObserver):
+    """Sacred's file store, giving each run an id no run has in this folder or in the other store.
+
+    Ids are chosen under a lock on the folder, so parallel runs on one machine never share one;
+    MongoDB (when attached) stores the run under the same id.
+
+    Args:
+        runs_dir: Root of the file store.
+        largest_other_id: The largest id the other store (MongoDB) holds.
+    """
+
+    def __init__(self, runs_dir: Path, largest_other_id: Callable[[], int] = lambda: 0) -> None:
+        super().__init__(str(runs_dir), priority=FILE_STORE_PRIORITY)
+        self.largest_other_id = largest_other_id
+
+    def started_event(self, ex_info, command, host_info, start_time, config, meta_info, _id):
+        if _id is not None:
+            return super().started_event(ex_info, command, host_info, start_time, config, meta_info, _id)
+        runs_dir = Path(self.basedir)
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        with open(runs_dir / ID_LOCK_FILE, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            run_id = max(largest_folder_run_id(runs_dir), self.largest_other_id()) + 1
+            while (runs_dir / str(run_id)).exists():
+                run_id += 1
+            return super().started_event(ex_info, command, host_info, start_time, config, meta_info, run_id)

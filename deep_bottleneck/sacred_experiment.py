@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from sacred import SETTINGS, Experiment
-from sacred.commandline_options import cli_option
-from sacred.observers import FileStorageObserver
+from sacred.observers import FileStorageObserver, RunObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
-from deep_bottleneck.config import KEY_CHECKS, default_config, validate_config
+from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.pipeline import run_experiment
-from deep_bottleneck.run_storage import mongo_observer, redact, settings_from_environment
+from deep_bottleneck.run_storage import FileStore, largest_mongo_run_id
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
@@ -28,51 +28,44 @@ logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 class InvalidExperimentConfig(SacredError):
     """Shown by Sacred as one line, without a traceback."""
 
+    # Sacred prints "<module>.<class>: message"; the class name alone reads as the message's heading.
+    __module__ = "builtins"
+
     def __init__(self, message: str) -> None:
         super().__init__(message, print_traceback=False)
 
 
-def _attach_mongo(run: Any, url: str | None = None, db_name: str | None = None,
-                  required: bool | None = None) -> None:
-    settings = settings_from_environment(url, db_name, required)
-    if settings is None or any(type(o).__name__ == "MongoObserver" for o in run.observers):
-        return
-    options = run.meta_info.get("options", {})
-    if options.get("--mongo_url"):
-        options["--mongo_url"] = redact(options["--mongo_url"])
-    try:
-        observer = mongo_observer(settings)
-    except DeepBottleneckError as exc:
-        raise InvalidExperimentConfig(str(exc)) from None
-    if observer is not None:
-        run.observers.append(observer)
+class ExperimentFailed(InvalidExperimentConfig):
+    """A run stopped by a problem the user can act on: Sacred marks it FAILED and shows one line."""
+
+    __module__ = "builtins"
 
 
-# The three MongoDB flags are read together by _Experiment._create_run.
-@cli_option("-M", "--mongo_url")
-def mongo_url_option(args, run):
-    """Also store the run in MongoDB at this URL (else $DEEP_BOTTLENECK_MONGO_URL)."""
+class _SkipFreeFormKeyNotices(logging.Filter):
+    """Sacred notes every key set inside a free-form argument object (``estimator_args.strategy``)
+    as an added config entry; those keys are checked by the plug-in instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(message.startswith(f'Added new config entry: "{key}.') for key in FREE_FORM_KEYS)
 
 
-@cli_option("-D", "--mongo_db")
-def mongo_db_option(args, run):
-    """MongoDB database name (else $DEEP_BOTTLENECK_MONGO_DB, default deep_bottleneck)."""
+def experiment_logger() -> logging.Logger:
+    """The logger of every run: Sacred's format, on stderr, without notes about free-form keys."""
+    logger = logging.getLogger("deep_bottleneck.runs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(name)s - %(message)s"))
+        handler.addFilter(_SkipFreeFormKeyNotices())
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
 
 
-@cli_option("-O", "--mongo_only", is_flag=True)
-def mongo_only_option(args, run):
-    """Fail instead of falling back to the file store when MongoDB is unreachable."""
-
-
-class _Experiment(Experiment):
-    """Attaches MongoDB (from the flags, else the environment) to each run before it starts."""
-
-    def _create_run(self, *args, **kwargs):
-        run = super()._create_run(*args, **kwargs)
-        options = run.meta_info.get("options", {})
-        _attach_mongo(run, url=options.get("--mongo_url") or None, db_name=options.get("--mongo_db") or None,
-                      required=bool(options.get("--mongo_only")) or None)
-        return run
+def content_type(name: str) -> str:
+    """The MIME type of an artifact, from its file name (what Omniboard and incense read)."""
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def run_output_dir(run: Any, runs_dir: Path) -> Path:
@@ -85,19 +78,29 @@ def run_output_dir(run: Any, runs_dir: Path) -> Path:
     return folder
 
 
-def create_experiment(runs_dir: Path, name: str = "deep_bottleneck") -> Experiment:
-    """Create the Sacred experiment, storing runs in ``runs_dir`` (Sacred's file store).
+def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
+                      mongo_observer: RunObserver | None = None) -> Experiment:
+    """Create the Sacred experiment, storing runs in ``runs_dir`` (Sacred's file store) and, when
+    ``mongo_observer`` is given, in MongoDB too, under the same run id.
 
     Args:
         runs_dir: Root of the file store; every run gets a numbered folder in it.
-        name: Experiment name recorded with each run.
+        name: Experiment name recorded with each run (Omniboard and incense show it).
+        mongo_observer: Sacred's ``MongoObserver``, or None for the file store alone.
     """
+    from deep_bottleneck.command_line import STORAGE_HELP
+
     runs_dir = Path(runs_dir).resolve()
-    experiment = _Experiment(name, save_git_info=False,
-                            additional_cli_options=[mongo_url_option, mongo_db_option, mongo_only_option])
+    experiment = Experiment(name, save_git_info=False)
+    experiment.doc = STORAGE_HELP
+    experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
     experiment.add_config(default_config())
-    experiment.observers.append(FileStorageObserver(str(runs_dir)))
+    if mongo_observer is not None:
+        experiment.observers.append(mongo_observer)
+        experiment.observers.append(FileStore(runs_dir, lambda: largest_mongo_run_id(mongo_observer.runs)))
+    else:
+        experiment.observers.append(FileStore(runs_dir))
 
     @experiment.config_hook
     def validate(config, command_name, logger):
@@ -107,30 +110,20 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck") -> Experime
             raise InvalidExperimentConfig(str(exc)) from None
         return {}
 
+    # The free-form keys are parameters of main so that Sacred accepts keys set inside them.
     @experiment.main
-    def main(_config, _run, regularization=None):
+    def main(_config, _run, regularization=None, estimator_args=None):
         config = {key: value for key, value in dict(_config).items() if key in KEY_CHECKS}
-        result = run_experiment(
-            config, run_output_dir(_run, runs_dir),
-            log_scalar=_run.log_scalar, add_artifact=lambda path, name: _run.add_artifact(path, name),
-        )
+        try:
+            result = run_experiment(
+                config, run_output_dir(_run, runs_dir), log_scalar=_run.log_scalar,
+                add_artifact=lambda path, name: _run.add_artifact(path, name, content_type=content_type(name)),
+            )
+        except DeepBottleneckError as exc:
+            raise ExperimentFailed(str(exc)) from exc
         for path in result.plot_paths:
             print(f"Plot: {path}")
         print(f"Information measures: {result.measures_path}")
         return {"measures": str(result.measures_path), "plots": [str(p) for p in result.plot_paths]}
 
     return experiment
-
-
-def absolute_config_paths(argv: list[str], project_root: Path) -> list[str]:
-    """Let ``with configs/x.json`` work from any folder: a JSON/YAML path that is not found relative
-    to the working directory is looked up relative to the project root."""
-    resolved = []
-    for argument in argv:
-        if (
-            argument.endswith((".json", ".yaml", ".yml")) and "=" not in argument
-            and not Path(argument).exists() and (project_root / argument).exists()
-        ):
-            argument = str(project_root / argument)
-        resolved.append(argument)
-    return resolved

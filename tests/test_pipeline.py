@@ -94,7 +94,7 @@ def test_every_estimator_honours_calculate_mi_for(tmp_path, short_config, estima
 def test_a_diverging_run_stops_with_a_clear_error_and_keeps_earlier_results(tmp_path, short_config):
     from tests import nan_on_second_run_callback
 
-    nan_on_second_run_callback.instances.clear()
+    nan_on_second_run_callback.trainings.clear()
     artifacts = []
     config = {**short_config, "epochs": 3, "n_runs": 2, "callbacks": ["tests.nan_on_second_run_callback"]}
     with pytest.raises(EstimationError, match=r"Run 1, layer 'layer_0'.*NaN or infinite at epoch 2"):

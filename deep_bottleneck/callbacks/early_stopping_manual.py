@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import keras
 
+from deep_bottleneck.errors import closest_match_hint
+
 #: Keras 2 names still found in old configs.
 LEGACY_NAMES = {"acc": "accuracy", "val_acc": "val_accuracy"}
+#: The metrics training reports at the end of every epoch.
+MONITORED_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 class EarlyStoppingAtSpecificAccuracy(keras.callbacks.Callback):
@@ -22,5 +26,18 @@ class EarlyStoppingAtSpecificAccuracy(keras.callbacks.Callback):
 
 
 def load(monitor: str = "val_accuracy", value: float = 0.94) -> EarlyStoppingAtSpecificAccuracy:
-    """Callback plug-in entry point."""
-    return EarlyStoppingAtSpecificAccuracy(monitor, value)
+    """Callback plug-in entry point.
+
+    Args:
+        monitor: One of ``MONITORED_METRICS`` (or the Keras 2 names ``acc``, ``val_acc``).
+        value: Training stops at the end of the first epoch where the metric is at least this.
+
+    Raises:
+        ValueError: ``monitor`` names no metric training reports, or ``value`` is not a number.
+    """
+    if LEGACY_NAMES.get(monitor, monitor) not in MONITORED_METRICS:
+        raise ValueError(f"no metric is named {monitor!r}.{closest_match_hint(str(monitor), MONITORED_METRICS)} "
+                         f"Training reports {', '.join(MONITORED_METRICS)}.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"value must be a number, got {value!r}.")
+    return EarlyStoppingAtSpecificAccuracy(monitor, float(value))

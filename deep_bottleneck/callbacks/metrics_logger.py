@@ -32,3 +32,37 @@ class MetricsLogger(keras.callbacks.Callback):
         for key, name in METRIC_NAMES.items():
             if logs and key in logs:
                 self.log_scalar(self.prefix + name, float(logs[key]), epoch)
+
+
+class MetricsOverRuns:
+    """Logs each repetition's metrics under ``run_<k>.<name>`` and, once all are done, their mean
+    per epoch under ``<name>`` (epochs every repetition reached), so ``training.loss`` exists
+    whatever ``n_runs`` is. With one repetition, metrics are logged under their plain names.
+
+    Args:
+        log_scalar: Receives metric name, value and the 0-based epoch.
+        n_runs: Number of repetitions.
+    """
+
+    def __init__(self, log_scalar: Callable[[str, float, int], None], n_runs: int) -> None:
+        self.log_scalar = log_scalar
+        self.n_runs = n_runs
+        self._values: dict[str, dict[int, list[float]]] = {}
+
+    def logger_for_run(self, run: int) -> MetricsLogger:
+        """The callback that logs repetition ``run``."""
+        if self.n_runs == 1:
+            return MetricsLogger(self.log_scalar)
+
+        def log_and_keep(name: str, value: float, step: int) -> None:
+            self.log_scalar(f"run_{run}.{name}", value, step)
+            self._values.setdefault(name, {}).setdefault(step, []).append(value)
+
+        return MetricsLogger(log_and_keep)
+
+    def log_means(self) -> None:
+        """Log the mean over repetitions of every metric at every epoch all of them reached."""
+        for name, by_step in self._values.items():
+            for step in sorted(by_step):
+                if len(by_step[step]) == self.n_runs:
+                    self.log_scalar(name, sum(by_step[step]) / self.n_runs, step)

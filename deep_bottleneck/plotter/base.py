@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from deep_bottleneck.errors import closest_match_hint  # noqa: E402
+
 
 @dataclass(frozen=True)
 class PlotContext:
@@ -50,3 +52,26 @@ class BasePlotter:
         finally:
             plt.close(figure)
         return path
+
+
+def checked_colormap(name: str) -> str:
+    """``name`` if matplotlib knows the colormap.
+
+    Raises:
+        ValueError: Naming the closest colormaps.
+    """
+    if name not in matplotlib.colormaps:
+        hint = closest_match_hint(str(name), list(matplotlib.colormaps))
+        raise ValueError(f"matplotlib has no colormap {name!r}.{hint}")
+    return name
+
+
+def checked_positive_int(argument: str, value: int) -> int:
+    """``value`` if it is an integer of at least 1.
+
+    Raises:
+        ValueError: Naming the argument.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{argument} must be a positive integer, got {value!r}.")
+    return value

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 
 from deep_bottleneck.estimation import average_over_runs
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext
+from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap
 
 
 def set_information_plane_axes(axis: plt.Axes, context: PlotContext) -> None:
@@ -55,5 +55,9 @@ class InformationPlanePlotter(BasePlotter):
 
 
 def load(colormap: str = "viridis") -> InformationPlanePlotter:
-    """Plotter plug-in entry point."""
-    return InformationPlanePlotter(colormap)
+    """Plotter plug-in entry point.
+
+    Raises:
+        ValueError: matplotlib has no such colormap.
+    """
+    return InformationPlanePlotter(checked_colormap(colormap))

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.animation import FFMpegWriter
 
 from deep_bottleneck.estimation import average_over_runs
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext
+from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap, checked_positive_int
 from deep_bottleneck.plotter.informationplane import set_information_plane_axes
 
 
@@ -88,5 +88,10 @@ class InformationPlaneMoviePlotter(BasePlotter):
 
 
 def load(fps: int = 10, max_frames: int = 120, colormap: str = "viridis") -> InformationPlaneMoviePlotter:
-    """Plotter plug-in entry point."""
-    return InformationPlaneMoviePlotter(fps, max_frames, colormap)
+    """Plotter plug-in entry point.
+
+    Raises:
+        ValueError: A count is not a positive integer, or matplotlib has no such colormap.
+    """
+    return InformationPlaneMoviePlotter(
+        checked_positive_int("fps", fps), checked_positive_int("max_frames", max_frames), checked_colormap(colormap))
