@@ -32,6 +32,9 @@ def train(
 
     Callbacks receive ``logs`` with ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     at the end of every epoch and may stop training with ``model.stop_training = True``.
+    As in ``fit``, ``loss`` and ``val_loss`` include the model's own losses (``model.losses``:
+    regularizers and ``add_loss``). On JAX the validation data is evaluated in one batch, so an
+    ``add_loss`` term that is not a mean over rows gives a ``val_loss`` other than ``fit``'s.
 
     Args:
         model: A compiled model with one softmax output and a loss Keras can name.
@@ -73,11 +76,17 @@ def _train_jax(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
 
+    def added_loss(losses, dtype):
+        return sum((jnp.sum(loss).astype(dtype) for loss in losses), jnp.zeros((), dtype))
+
     def forward_loss(trainable, non_trainable, x, y):
-        probabilities, non_trainable = model.stateless_call(trainable, non_trainable, x, training=True)
+        probabilities, non_trainable, losses = model.stateless_call(
+            trainable, non_trainable, x, training=True, return_losses=True)
         per_row = loss_fn(y, probabilities)
+        added = added_loss(losses, per_row.dtype)
         correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
-        return per_row.mean(), (non_trainable, per_row.sum(), correct.sum())
+        # fit reports the batch-size-weighted mean over batches of (mean loss + added losses).
+        return per_row.mean() + added, (non_trainable, per_row.sum() + added * len(x), correct.sum())
 
     @jax.jit
     def train_step(state, totals, x, y):
@@ -89,9 +98,11 @@ def _train_jax(
 
     @jax.jit
     def evaluate(trainable, non_trainable, x, y):
-        probabilities, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+        probabilities, _, losses = model.stateless_call(
+            trainable, non_trainable, x, training=False, return_losses=True)
+        per_row = loss_fn(y, probabilities)
         correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
-        return jnp.stack([loss_fn(y, probabilities).mean(), correct.mean()])
+        return jnp.stack([per_row.mean() + added_loss(losses, per_row.dtype), correct.mean()])
 
     state = (
         _values(model.trainable_variables), _values(model.non_trainable_variables), _values(optimizer.variables),
