@@ -33,9 +33,37 @@ def test_initial_bias_and_truncated_normal_weights():
     assert 0.15 < np.std(kernel) < 0.29
 
 
-def test_every_activation_function_builds():
-    for name in feedforward.ACTIVATION_FUNCTIONS:
-        assert build(activation_fn=name, architecture=[3]).get_layer("layer_0").activation.__name__
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+#: Each activation function by its textbook definition (Keras 3's for hard_sigmoid and leaky_relu).
+KNOWN_FUNCTIONS = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "softsign": lambda z: z / (1 + np.abs(z)),
+    "softplus": lambda z: np.log1p(np.exp(z)),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.2 * z),
+    "hard_sigmoid": lambda z: np.clip(z / 6 + 0.5, 0, 1),
+    "selu": lambda z: SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(z)),
+    "relu6": lambda z: np.clip(z, 0, 6),
+    "elu": lambda z: np.where(z > 0, z, np.expm1(z)),
+    "linear": lambda z: z,
+}
+
+
+def test_every_activation_function_is_the_one_it_is_named_after():
+    assert set(KNOWN_FUNCTIONS) == set(feedforward.ACTIVATION_FUNCTIONS)
+    pre_activation = np.linspace(-8, 8, 65, dtype="float32")
+    inputs = np.zeros((len(pre_activation), 12), dtype="float32")
+    inputs[:, 0] = pre_activation
+    kernel = np.zeros((12, 3), dtype="float32")
+    kernel[0] = [1.0, 0.5, -2.0]
+    bias = np.array([0.0, 0.25, 0.0], dtype="float32")
+    for name, function in KNOWN_FUNCTIONS.items():
+        model = build(activation_fn=name, architecture=[3])
+        hidden = model.get_layer("layer_0")
+        hidden.set_weights([kernel, bias])
+        output = np.asarray(keras.Model(model.input, hidden.output)(inputs))
+        np.testing.assert_allclose(output, function(inputs @ kernel + bias), rtol=1e-5, atol=1e-6, err_msg=name)
 
 
 def test_max_norm_constraint_holds_after_training():
