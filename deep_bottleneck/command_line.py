@@ -63,7 +63,7 @@ def split_storage_flags(argv: list[str]) -> tuple[StorageFlags, list[str]]:
         if flag in ("--mongo_url", "--mongo_db"):
             if not has_value:
                 value = next(arguments, "")
-            if not value or value.startswith("-"):
+            if not value or value.startswith("-") or value == "with":
                 raise ConfigError(f"{flag} needs a value, e.g. {flag} "
                                   f"{'mongodb://127.0.0.1:27017/' if flag == '--mongo_url' else 'my_study'}.")
             values[flag] = value
@@ -163,7 +163,7 @@ def main(argv: list[str], project_root: Path) -> int:
     try:
         run = experiment.run_commandline(sacred_argv)
     except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 1
+        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
     if run is None:
         return 1
     return 0 if run.status == "COMPLETED" else 1
