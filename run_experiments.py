@@ -3,7 +3,9 @@
     python run_experiments.py -d configs/ --scheduler sge     # qsub experiment.sge <config>
     python run_experiments.py -d configs/ --scheduler slurm   # sbatch infrastructure/grid/experiment.slurm <config>
 
-Job output goes to ./output/ beside this script.
+The jobs do not depend on the folder this is called from: each is told this project's folder, this
+Python interpreter, the config's absolute path and $DEEP_BOTTLENECK_RUNS_DIR (if set), and writes its
+output to ./output/ beside this script (or to --output).
 """
 
 import subprocess
@@ -17,16 +19,23 @@ from deep_bottleneck.experiment_batch import batch_argument_parser, checked_conf
 
 
 def main() -> int:
+    """Submit the configs; 0 if all were submitted, 1 if a submission failed, 2 on bad input."""
     parser = batch_argument_parser(__doc__)
     parser.add_argument("--scheduler", choices=["sge", "slurm"], default="sge")
+    parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "output",
+                        help="folder for the jobs' stdout and stderr (default: output/ beside this script)")
     args = parser.parse_args()
     configs = checked_configs_or_none(args.path)
     if configs is None:
         return 2
-    output_dir = PROJECT_ROOT / "output"
-    output_dir.mkdir(exist_ok=True)
+    output_dir = args.output.resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
     for config in configs:
-        command = submission_command(args.scheduler, config, args.seed, output_dir)
+        try:
+            command = submission_command(args.scheduler, config, args.seed, output_dir, python=sys.executable)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         try:
             job = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
         except FileNotFoundError:

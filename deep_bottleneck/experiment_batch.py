@@ -82,13 +82,57 @@ def run_locally(configs: list[Path], jobs: int, seed: int | None) -> dict[Path, 
         return dict(zip(configs, pool.map(run_one, configs)))
 
 
-def submission_command(scheduler: str, config: Path, seed: int | None, output_dir: Path) -> list[str]:
-    """The command that submits one config to Sun Grid Engine (``qsub``) or Slurm (``sbatch``)."""
-    arguments = [str(config)] + ([f"seed={seed}"] if seed is not None else [])
+#: Job scripts; run_experiments.py tells them where the project and its interpreter are in these variables.
+SGE_SCRIPT = PROJECT_ROOT / "experiment.sge"
+SLURM_SCRIPT = PROJECT_ROOT / "infrastructure" / "grid" / "experiment.slurm"
+JOB_ROOT_VARIABLE = "DEEP_BOTTLENECK_ROOT"
+JOB_PYTHON_VARIABLE = "DEEP_BOTTLENECK_PYTHON"
+RUNS_DIR_VARIABLE = "DEEP_BOTTLENECK_RUNS_DIR"
+#: Settings an experiment reads from its environment. Grid Engine gives a job only the variables named
+#: with ``-v``, so those set are named, without their value: a MongoDB URL may hold a password.
+FORWARDED_SETTINGS = (
+    "DEEP_BOTTLENECK_MONGO_URL", "DEEP_BOTTLENECK_MONGO_DB", "DEEP_BOTTLENECK_MONGO_ONLY", "KERAS_BACKEND",
+)
+
+
+def submission_command(
+    scheduler: str, config: Path, seed: int | None, output_dir: Path, python: str = sys.executable,
+) -> list[str]:
+    """The command that submits one config to Sun Grid Engine (``qsub``) or Slurm (``sbatch``).
+
+    The job does not depend on the folder the command is run from (Grid Engine and Slurm run a copy
+    of the job script from a spool folder): it is given the project folder, the interpreter and
+    ``$DEEP_BOTTLENECK_RUNS_DIR`` (if set) as absolute paths in its environment, the config as an
+    absolute path, and its output goes to ``output_dir``. With Grid Engine, the settings in
+    ``FORWARDED_SETTINGS`` that are set are passed on too, read from the environment ``qsub`` runs in.
+
+    Args:
+        scheduler: ``"sge"`` or ``"slurm"``.
+        config: The config file; a relative path is taken from the current folder.
+        seed: Seed given to the experiment, or None for the config's own.
+        output_dir: Folder for the job's stdout and stderr.
+        python: Interpreter that runs ``experiment.py`` in the job.
+
+    Raises:
+        ValueError: Unknown scheduler, or a path holds a comma (both schedulers split their lists of
+            variables at commas).
+    """
+    import os
+
+    variables = {JOB_ROOT_VARIABLE: str(PROJECT_ROOT), JOB_PYTHON_VARIABLE: os.path.abspath(python)}
+    if os.environ.get(RUNS_DIR_VARIABLE):
+        variables[RUNS_DIR_VARIABLE] = os.path.abspath(os.environ[RUNS_DIR_VARIABLE])
+    for name, value in variables.items():
+        if "," in value:
+            raise ValueError(f"{name}={value!r} cannot be passed to a {scheduler} job: the path holds a comma.")
+    assignments = [f"{name}={value}" for name, value in variables.items()]
+    output_dir = os.path.abspath(output_dir)
+    arguments = [os.path.abspath(config)] + ([f"seed={seed}"] if seed is not None else [])
     if scheduler == "sge":
-        return ["qsub", "-terse", "-cwd", "-o", str(output_dir), "-e", str(output_dir),
-                str(PROJECT_ROOT / "experiment.sge"), *arguments]
+        forwarded = [name for name in FORWARDED_SETTINGS if name in os.environ]
+        return ["qsub", "-terse", "-o", output_dir, "-e", output_dir, "-v", ",".join(assignments + forwarded),
+                str(SGE_SCRIPT), *arguments]
     if scheduler == "slurm":
-        return ["sbatch", "--parsable", f"--output={output_dir}/%j.out",
-                str(PROJECT_ROOT / "infrastructure" / "grid" / "experiment.slurm"), *arguments]
+        return ["sbatch", "--parsable", f"--output={output_dir}/%j.out", "--export=" + ",".join(["ALL", *assignments]),
+                str(SLURM_SCRIPT), *arguments]
     raise ValueError(f"Unknown scheduler {scheduler!r}; use 'sge' or 'slurm'.")
