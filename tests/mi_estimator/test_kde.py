@@ -2,24 +2,10 @@
 
 import numpy as np
 import pytest
-from scipy.special import logsumexp
 
+from deep_bottleneck import plugins
 from deep_bottleneck.mi_estimator import kde, lower, upper
-
-
-def direct_bounds(activations, labels, noise_variance):
-    """The formulas of notes/reference.md evaluated literally, one (class) subset at a time."""
-    def entropy_term(points, scale):
-        distances = ((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)
-        return -np.mean(logsumexp(-scale * distances, axis=1) - np.log(len(points)))
-
-    results = {}
-    for bound, scale in (("upper", 1 / (2 * noise_variance)), ("lower", 1 / (8 * noise_variance))):
-        h_t = entropy_term(activations, scale)
-        h_t_given_y = sum(np.mean(labels == c) * entropy_term(activations[labels == c], scale)
-                          for c in np.unique(labels))
-        results[bound] = (h_t / np.log(2), (h_t - h_t_given_y) / np.log(2))
-    return results
+from tests.mi_estimator.reference import kde_bounds as direct_bounds
 
 
 @pytest.mark.parametrize("noise_variance", [1e-3, 0.05, 1.0])
@@ -74,3 +60,32 @@ def test_lower_never_exceeds_upper():
         low = np.column_stack(lower.load(noise_variance).estimate_snapshots(activations, labels))
         high = np.column_stack(upper.load(noise_variance).estimate_snapshots(activations, labels))
         assert np.all(low <= high + 1e-12)
+
+
+def relu_clusters(width: int, scale: float, noise_variance: float, n_rows: int = 300, n_clusters: int = 4):
+    """float32 rows scale * prototype[cluster] + noise of variance s2 / width per unit, cut at 0 like a ReLU.
+
+    Within a cluster D_ij is about 2 s2 whatever the width, so neither bound saturates; the rows'
+    magnitude (scale) is what a distance computed from |a|^2 + |b|^2 - 2 a.b in float32 cannot survive.
+    Labels follow the cluster for 80 % of the rows.
+    """
+    rng = np.random.default_rng(width)
+    prototypes = rng.uniform(0.0, 1.0, size=(n_clusters, width))
+    cluster = rng.integers(0, n_clusters, size=n_rows)
+    noise = rng.normal(scale=np.sqrt(noise_variance / width), size=(n_rows, width))
+    rows = np.maximum(scale * prototypes[cluster] + noise, 0.0).astype(np.float32)
+    labels = np.where(rng.random(n_rows) < 0.8, cluster % 3, rng.integers(0, 3, size=n_rows))
+    return rows, labels
+
+
+@pytest.mark.parametrize("scale", [1, 30, 300])
+@pytest.mark.parametrize("width", [2, 10, 40, 128, 1024])
+def test_both_bounds_match_a_float64_evaluation_at_every_width_and_scale(width, scale):
+    noise_variance = 1e-3
+    rows, labels = relu_clusters(width, scale, noise_variance)
+    direct = direct_bounds(rows, labels, noise_variance)
+    assert 0.5 < direct["lower"][0] < direct["upper"][0] < np.log2(len(rows)) - 0.5
+    for bound in ("upper", "lower"):
+        estimator = plugins.load_plugin("estimator", f"mi_estimator.{bound}", discretization_range=noise_variance)
+        mi_xt, mi_ty = estimator.estimate_snapshots(rows[None], labels)
+        np.testing.assert_allclose([mi_xt[0], mi_ty[0]], direct[bound], rtol=0, atol=1e-3, err_msg=bound)
