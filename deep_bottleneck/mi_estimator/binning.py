@@ -19,6 +19,7 @@ from deep_bottleneck.mi_estimator.base import entropy_bits
 
 _CODE_LIMIT = 2**62
 _FLOAT_EXACT_LIMIT = 2**52
+_PACKED_SPAN_LIMIT = 2**24
 
 
 def dense_rank(codes: np.ndarray) -> np.ndarray:
@@ -36,21 +37,28 @@ def row_codes(binned: np.ndarray) -> np.ndarray:
     """One int64 code per row of ``binned`` [S, N, d] (integer-valued, int or float) such that,
     within a snapshot, rows are equal exactly when their codes are.
 
-    The units' bin indices are packed into one number with place values (exact in float64 up to
-    2**52, then carried on in int64); codes are re-ranked before they could overflow."""
+    The units' bin indices are packed into one number with place values: exact in float64 up to
+    min(2**52, 2**62 / N), then carried on in int64. Codes are re-ranked (to below N) before they
+    could pass 2**62, so the next part always fits. A unit spanning more than 2**24 bins (where a
+    float32 difference could round) is replaced by its rank first."""
     n_snapshots, n_rows, width = binned.shape
     units = np.ascontiguousarray(np.moveaxis(binned, 2, 0)).reshape(width, -1)
     lows = units.min(axis=1)
-    spans = (units.max(axis=1) - lows + 1).astype(np.int64)
+    spans = units.max(axis=1).astype(np.float64) - lows.astype(np.float64) + 1.0
+    part_limit = min(_FLOAT_EXACT_LIMIT, _CODE_LIMIT // n_rows)
     exact = np.zeros(units.shape[1], dtype=np.float64)
     codes, place_value, code_bound = None, 1, 1
     for unit in range(width):
+        values, low = units[unit], lows[unit]
+        if not spans[unit] <= _PACKED_SPAN_LIMIT:
+            values = dense_rank(values.reshape(n_snapshots, n_rows)).reshape(-1)
+            low, spans[unit] = 0, values.max() + 1
         span = int(spans[unit])
-        if place_value * span >= _FLOAT_EXACT_LIMIT:
+        if place_value * span >= part_limit:
             codes, code_bound = _carry(codes, code_bound, exact, place_value, n_snapshots, n_rows)
             exact[:] = 0.0
             place_value = 1
-        exact += (units[unit] - lows[unit]) * np.float64(place_value)
+        exact += (values - low) * np.float64(place_value)
         place_value *= span
     codes, _ = _carry(codes, code_bound, exact, place_value, n_snapshots, n_rows)
     return codes

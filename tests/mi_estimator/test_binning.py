@@ -8,6 +8,7 @@ from deep_bottleneck.data_split import construct_full_dataset
 from deep_bottleneck.datasets import harmonics
 from deep_bottleneck.mi_estimator import binning
 from deep_bottleneck.mi_estimator.base import entropy_bits, estimate
+from tests.mi_estimator.reference import binning_bounds
 
 H_Y_HARMONICS = 0.999157
 
@@ -63,11 +64,35 @@ def test_snapshots_are_estimated_independently(full):
     np.testing.assert_allclose(mi_xt, [2.0, 5.0, 0.0], atol=1e-12)
 
 
+def rows_whose_codes_collided_modulo_2_64(n_rows=9001, n_units=102):
+    """Binary rows (bins 0 and 1 at width 0.07), all distinct, in which two rows share units 51 on and
+    their first 51 units (one float64 part of the row code) rank 8192 apart among the distinct parts:
+    packing rank * 2**51 + rest in int64 wraps those two onto one code."""
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 2, size=(n_rows, n_units))
+    order = np.argsort(bits[:, :51] @ (2 ** np.arange(51)))
+    bits[order[100 + 8192], 51:] = bits[order[100], 51:]
+    return (bits * 0.07 + 0.035).astype(np.float32)
+
+
 def test_many_wide_units_do_not_overflow_the_row_codes():
-    rng = np.random.default_rng(2)
-    activations = rng.normal(size=(500, 300)) * 50
-    mi_xt, _ = estimate(binning.load(0.07), activations, rng.integers(0, 2, size=500))
-    assert mi_xt == pytest.approx(np.log2(500), abs=1e-12)
+    activations = rows_whose_codes_collided_modulo_2_64()
+    labels = np.arange(len(activations)) % 2
+    assert len(np.unique(activations, axis=0)) == len(activations)
+    mi_xt, mi_ty = estimate(binning.load(0.07), activations, labels)
+    assert mi_xt == pytest.approx(np.log2(len(activations)), abs=1e-12)
+    assert mi_ty == pytest.approx(binning_bounds(activations, labels, 0.07)[1], abs=1e-12)
+
+
+def test_a_unit_spanning_more_bins_than_int64_holds_is_counted_exactly():
+    rng = np.random.default_rng(5)
+    activations = rng.integers(0, 3, size=(2, 3000, 4)) * 0.1
+    activations[..., 1] = rng.choice([-1e30, 0.0, 0.5, 1e30], size=(2, 3000))
+    labels = rng.integers(0, 2, size=3000)
+    for dtype in (np.float64, np.float32):
+        mi_xt, mi_ty = binning.load(0.07).estimate_snapshots(activations.astype(dtype), labels)
+        literal = [binning_bounds(snapshot, labels, 0.07) for snapshot in activations.astype(dtype)]
+        np.testing.assert_allclose(np.column_stack([mi_xt, mi_ty]), literal, rtol=0, atol=1e-12)
 
 
 def test_shipped_split_is_the_published_harmonics_data(full):
