@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+MONGO_PORT ?= 27017
 
 .PHONY: demo test install install-dev mongo bench clean
 
@@ -33,9 +34,9 @@ $(VENV)/.installed-mongo: $(VENV)/.installed-base requirements/mongo-server.txt
 	$(BIN)/pip install --quiet -r requirements/mongo-server.txt
 	touch $@
 
-# A local MongoDB (SecantusDB) on .mongo-data at mongodb://127.0.0.1:27017/ until Ctrl-C.
+# A local MongoDB (SecantusDB) on .mongo-data at mongodb://127.0.0.1:$(MONGO_PORT)/ until Ctrl-C.
 mongo: $(VENV)/.installed-mongo
-	$(BIN)/python -m deep_bottleneck.mongo_server --data-dir .mongo-data --port 27017
+	$(BIN)/python -m deep_bottleneck.mongo_server --data-dir .mongo-data --port $(MONGO_PORT)
 
 bench: install-dev
 	$(BIN)/python bench/training_speed.py
