@@ -49,11 +49,11 @@ def row_codes(binned: np.ndarray) -> np.ndarray:
     exact = np.zeros(units.shape[1], dtype=np.float64)
     codes, place_value, code_bound = None, 1, 1
     for unit in range(width):
-        values, low = units[unit], lows[unit]
-        if not spans[unit] <= _PACKED_SPAN_LIMIT:
+        values, low, span = units[unit], lows[unit], spans[unit]
+        if not span <= _PACKED_SPAN_LIMIT:
             values = dense_rank(values.reshape(n_snapshots, n_rows)).reshape(-1)
-            low, spans[unit] = 0, values.max() + 1
-        span = int(spans[unit])
+            low, span = 0, values.max() + 1
+        span = int(span)
         if place_value * span >= part_limit:
             codes, code_bound = _carry(codes, code_bound, exact, place_value, n_snapshots, n_rows)
             exact[:] = 0.0
