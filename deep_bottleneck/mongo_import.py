@@ -1,11 +1,17 @@
-"""Import runs from Sacred's file store into MongoDB: config, metrics, artifacts, captured output.
+"""Import runs from Sacred's file store into MongoDB: config, metrics, artifacts, sources, captured output.
 
     python -m deep_bottleneck.mongo_import [--runs-dir runs] [--mongo-url URL] [--mongo-db NAME]
 
+Runs are written as Sacred's MongoObserver writes them, so Omniboard and incense read imported runs as
+they read runs stored directly: artifacts go to GridFS with their content type, and the experiment's
+source files (``runs/_sources``) go to GridFS under their original path, one copy per path and content.
+
 A file-store run is the same run as a MongoDB run with the same host name and start time. Such a
 run is skipped when MongoDB already has it complete, and completed from the file store when MongoDB
-holds only part of it (the server went away mid-run). Other runs get the next free integer id.
-Importing twice therefore changes nothing the second time.
+holds only part of it (the server went away mid-run, or an earlier import left out its sources).
+Other runs keep their file-store id (``runs/7`` becomes MongoDB run 7) when MongoDB has no run with
+that id, else get the next free id, which the command prints. Importing twice therefore changes
+nothing the second time.
 """
 
 from __future__ import annotations
@@ -13,20 +19,41 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.run_storage import (DEFAULT_DB, default_runs_dir, mongo_client, redact,
                                          settings_from_environment, unreachable_reason)
+
+RUN_FIELDS = ("command", "host", "meta", "status", "resources", "result", "fail_trace")
+TIME_FIELDS = ("start_time", "stop_time", "heartbeat")
+
+
+class Imported(NamedTuple):
+    """What the import did with one file-store run.
+
+    Attributes:
+        outcome: ``"imported"``, ``"completed"`` or ``"skipped"``.
+        run_id: The run's id in MongoDB.
+    """
+
+    outcome: str
+    run_id: int
+
 
 def _time(value: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
 
 
 def read_file_run(folder: Path) -> dict[str, Any]:
-    """A file-store run folder as the pieces of a MongoDB run."""
+    """A file-store run folder as the pieces of a MongoDB run.
+
+    ``sources`` pairs each source name with where the file store keeps its copy; ``artifacts`` pairs
+    each artifact name with its file.
+    """
     run = json.loads((folder / "run.json").read_text())
     read = lambda name, default: json.loads((folder / name).read_text()) if (folder / name).exists() else default  # noqa: E731
     return {
@@ -36,6 +63,8 @@ def read_file_run(folder: Path) -> dict[str, Any]:
         "info": read("info.json", {}),
         "captured_out": (folder / "cout.txt").read_text(errors="replace") if (folder / "cout.txt").exists() else "",
         "artifacts": [(name, folder / name) for name in run.get("artifacts", []) if (folder / name).is_file()],
+        # Stored paths are relative to the file store's root, the run folder's parent.
+        "sources": [(name, folder.parent / stored) for name, stored in run.get("experiment", {}).get("sources", [])],
     }
 
 
@@ -58,6 +87,7 @@ class MongoImporter:
         stored_artifacts = {a["name"] for a in existing.get("artifacts", [])}
         stored_metrics = {m["name"] for m in existing.get("info", {}).get("metrics", [])}
         return (existing.get("status") == pieces["run"].get("status")
+                and "sources" in existing.get("experiment", {})
                 and stored_artifacts >= {name for name, _ in pieces["artifacts"]}
                 and stored_metrics >= set(pieces["metrics"]))
 
@@ -65,44 +95,95 @@ class MongoImporter:
         last = self.db.runs.find_one({"_id": {"$type": "number"}}, sort=[("_id", -1)], projection={"_id": 1})
         return (last["_id"] if last else 0) + 1
 
-    def import_run(self, folder: Path) -> str:
-        """Import one run folder; return ``"imported"``, ``"completed"`` or ``"skipped"``."""
-        pieces = read_file_run(folder)
-        existing = self._existing(pieces)
-        if existing is not None and self._is_complete(existing, pieces):
-            return "skipped"
-        run_id = existing["_id"] if existing is not None else self._next_id()
-        run = pieces["run"]
-        metric_links = []
+    def _insert(self, document: dict[str, Any], wanted_id: int | None) -> int:
+        """Insert a new run under ``wanted_id`` if MongoDB has no run with it, else under the next free id."""
+        from pymongo.errors import DuplicateKeyError
+
+        document["_id"] = wanted_id if wanted_id is not None else self._next_id()
+        while True:
+            try:
+                self.db.runs.insert_one(document)
+                return document["_id"]
+            except DuplicateKeyError:
+                document["_id"] = self._next_id()
+
+    def _save_sources(self, base_dir: str, sources: list[tuple[str, Path]], folder: Path) -> list[list[Any]]:
+        """Sources as ``MongoObserver.save_sources`` stores them: ``[[name, file_id], ...]``."""
+        from sacred.dependencies import get_digest
+
+        saved = []
+        for name, path in sources:
+            if not path.is_file():
+                print(f"warning: {folder}: source {name!r} is not in the file store ({path}); left out",
+                      file=sys.stderr)
+                continue
+            filename, md5 = os.path.join(base_dir, name), get_digest(path)
+            stored = self.fs.find_one({"filename": filename, "md5": md5})
+            if stored is None:
+                # MongoObserver finds sources by filename and md5, a field pymongo 4 no longer writes.
+                with open(path, "rb") as f:
+                    saved.append([name, self.fs.put(f, filename=filename, md5=md5)])
+            else:
+                saved.append([name, stored._id])
+        return saved
+
+    def _save_artifacts(self, run_id: int, artifacts: list[tuple[str, Path]]) -> list[dict[str, Any]]:
+        from sacred.observers.mongo import mimetype_detector
+
+        saved = []
+        for name, path in artifacts:
+            filename = f"artifact://runs/{run_id}/{name}"
+            for old in self.fs.find({"filename": filename}):
+                self.fs.delete(old._id)
+            with open(path, "rb") as f:
+                # As the experiment stores artifacts: a type from the name, else a generic one.
+                content_type = mimetype_detector.guess_type(str(path))[0] or "application/octet-stream"
+                file_id = self.fs.put(f, filename=filename, metadata=None, content_type=content_type)
+            saved.append({"name": name, "file_id": file_id})
+        return saved
+
+    def _save_metrics(self, run_id: int, metrics: dict[str, Any]) -> list[dict[str, str]]:
         self.db.metrics.delete_many({"run_id": run_id})
-        for name, metric in pieces["metrics"].items():
+        links = []
+        for name, metric in metrics.items():
             inserted = self.db.metrics.insert_one({
                 "run_id": run_id, "name": name, "steps": metric["steps"], "values": metric["values"],
                 "timestamps": [_time(t) for t in metric.get("timestamps", [])],
             })
-            metric_links.append({"name": name, "id": str(inserted.inserted_id)})
-        artifacts = []
-        for name, path in pieces["artifacts"]:
-            for old in self.fs.find({"filename": f"artifact://runs/{run_id}/{name}"}):
-                self.fs.delete(old._id)
-            with open(path, "rb") as f:
-                artifacts.append({"name": name, "file_id": self.fs.put(f, filename=f"artifact://runs/{run_id}/{name}")})
-        document = {
-            "_id": run_id,
-            "experiment": {k: v for k, v in run.get("experiment", {}).items() if k != "sources"},
-            "format": "MongoObserver-0.7.0", "command": run.get("command"), "host": run.get("host", {}),
-            "start_time": _time(run.get("start_time")), "stop_time": _time(run.get("stop_time")),
-            "heartbeat": _time(run.get("heartbeat")), "config": pieces["config"], "meta": run.get("meta", {}),
-            "status": run.get("status"), "resources": run.get("resources", []), "result": run.get("result"),
-            "fail_trace": run.get("fail_trace"), "captured_out": pieces["captured_out"],
-            "artifacts": artifacts, "info": {**pieces["info"], "metrics": metric_links},
-            "imported_from": str(folder.resolve()),
-        }
-        self.db.runs.replace_one({"_id": run_id}, document, upsert=True)
-        return "completed" if existing is not None else "imported"
+            links.append({"name": name, "id": str(inserted.inserted_id)})
+        return links
 
-    def import_store(self, runs_dir: Path) -> dict[str, str]:
-        """Import every run folder of a file store; return what happened to each."""
+    def import_run(self, folder: Path) -> Imported:
+        """Import one run folder; see :class:`Imported` for what it returns."""
+        pieces = read_file_run(folder)
+        existing = self._existing(pieces)
+        if existing is not None and self._is_complete(existing, pieces):
+            return Imported("skipped", existing["_id"])
+        run = pieces["run"]
+        experiment = dict(run.get("experiment", {}))
+        stored_sources = (existing or {}).get("experiment", {}).get("sources")
+        experiment["sources"] = (stored_sources if stored_sources is not None
+                                 else self._save_sources(experiment.get("base_dir", ""), pieces["sources"], folder))
+        # The fields MongoObserver writes, where the run has them (stop_time only once it ended, ...).
+        document = {
+            "experiment": experiment, "format": "MongoObserver-0.7.0",
+            **{key: run[key] for key in RUN_FIELDS if key in run},
+            **{key: _time(run[key]) for key in TIME_FIELDS if key in run},
+            "config": pieces["config"], "captured_out": pieces["captured_out"], "artifacts": [],
+            "info": {**pieces["info"], "metrics": []}, "imported_from": str(folder.resolve()),
+        }
+        if existing is None:
+            # The run holds its id from here on; an import stopped before the end is completed next time.
+            run_id = self._insert(document, int(folder.name) if folder.name.isdigit() else None)
+        else:
+            run_id = document["_id"] = existing["_id"]
+        document["info"]["metrics"] = self._save_metrics(run_id, pieces["metrics"])
+        document["artifacts"] = self._save_artifacts(run_id, pieces["artifacts"])
+        self.db.runs.replace_one({"_id": run_id}, document, upsert=True)
+        return Imported("completed" if existing is not None else "imported", run_id)
+
+    def import_store(self, runs_dir: Path) -> dict[str, Imported]:
+        """Import every run folder of a file store, in the order of their ids; return what happened to each."""
         folders = sorted((p for p in Path(runs_dir).iterdir() if p.is_dir() and (p / "run.json").exists()),
                          key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
         return {str(folder): self.import_run(folder) for folder in folders}
@@ -130,9 +211,10 @@ def main() -> int:
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for folder, what in outcome.items():
-        print(f"{what:9} {folder}")
-    counts = {what: list(outcome.values()).count(what) for what in ("imported", "completed", "skipped")}
+    for folder, (what, run_id) in outcome.items():
+        other_id = "" if Path(folder).name == str(run_id) else f" -> MongoDB run {run_id}"
+        print(f"{what:9} {folder}{other_id}")
+    counts = {what: [o.outcome for o in outcome.values()].count(what) for what in ("imported", "completed", "skipped")}
     print(f"{counts['imported']} imported, {counts['completed']} completed, {counts['skipped']} already in MongoDB")
     return 0
 

@@ -50,7 +50,7 @@ def test_find_by_id_and_ids(loader):
 
 
 def test_find_by_name_and_config(loader):
-    assert len(loader.find_by_name("deep_bott")) == 4
+    assert len(loader.find_by_name("adam")) == 2
     assert loader.find_by_name("^nothing") == []
     assert len(loader.find_by_config_key("activation_fn", "relu")) == 1
     assert len(loader.find_by_config_key("optimizer", "^(sgd|adam)$")) == 4
@@ -75,7 +75,7 @@ def test_metrics_are_series_by_step_and_artifacts_load_lazily(loader):
 
 def test_cohort_comparison_helpers(loader):
     experiments = loader.find_by_ids([1, 2, 3, 4])
-    assert find_differing_config_keys(experiments) == {"activation_fn", "optimizer", "dataset", "plotters"}
+    assert find_differing_config_keys(experiments) == {"activation_fn", "optimizer", "dataset", "plotters", "callbacks"}
     text = format_config(experiments[0].config, "optimizer", "activation_fn")
     assert text == f"activation_fn: {experiments[0].config['activation_fn']}, optimizer: {experiments[0].config['optimizer']}"
 
@@ -90,23 +90,23 @@ def test_movie_sized_artifact_round_trips_byte_for_byte(loader, cohort, tmp_path
     assert movie.save(tmp_path).read_bytes() == original
 
 
-def test_import_of_file_store_runs_twice_gives_no_duplicates(cohort, mongo_server, python, tmp_path):
+def test_import_of_file_store_runs_twice_gives_no_duplicates(mongo_server, mongo_db_name, python, tmp_path):
     runs_dir = tmp_path / "offline_runs"
     for seed in (1, 2):
         done = run_script(python, "experiment.py", "with", "epochs=2", "architecture=[4]", f"seed={seed}",
                           cwd=tmp_path, env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(runs_dir),
                                                      "DEEP_BOTTLENECK_MONGO_URL": ""})
         assert done.returncode == 0, done.stderr
-    db = pymongo.MongoClient(mongo_server.url)[DB]
-    before = db.runs.count_documents({})
+    db = pymongo.MongoClient(mongo_server.url)[mongo_db_name]
     first = run_script(python, "deep_bottleneck/mongo_import.py", "--runs-dir", str(runs_dir),
-                       "--mongo-url", mongo_server.url, "--mongo-db", DB, cwd=tmp_path)
+                       "--mongo-url", mongo_server.url, "--mongo-db", mongo_db_name, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "2 imported, 0 completed, 0 already in MongoDB" in first.stdout
-    second = MongoImporter(mongo_server.url, DB).import_store(runs_dir)
-    assert sorted(second.values()) == ["skipped", "skipped"]
-    assert db.runs.count_documents({}) == before + 2
-    imported = ExperimentLoader(mongo_uri=mongo_server.url, db_name=DB).find_by_config_key("seed", 2, exact=True)
+    second = MongoImporter(mongo_server.url, mongo_db_name).import_store(runs_dir)
+    assert second == {str(runs_dir / "1"): ("skipped", 1), str(runs_dir / "2"): ("skipped", 2)}
+    assert db.runs.count_documents({}) == 2
+    imported = ExperimentLoader(mongo_uri=mongo_server.url, db_name=mongo_db_name).find_by_config_key(
+        "seed", 2, exact=True)
     assert len(imported) == 1
     assert list(imported[0].metrics["training.loss"].index) == [0, 1]
     assert imported[0].artifacts["infoplane"].content == (runs_dir / "2" / "infoplane.png").read_bytes()
@@ -147,8 +147,8 @@ def test_server_killed_mid_run_keeps_the_results_on_disk_and_import_completes_mo
 
     with LocalMongoServer(data_dir, free_port()) as restarted:
         importer = MongoImporter(restarted.url, "deep_bottleneck")
-        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): "completed"}
-        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): "skipped"}
+        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): ("completed", 1)}
+        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): ("skipped", 1)}
         db = pymongo.MongoClient(restarted.url)["deep_bottleneck"]
         assert db.runs.count_documents({}) == 1
         stored = db.runs.find_one({"_id": 1})
