@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 
 class Artifact:
@@ -37,7 +42,7 @@ class Artifact:
         target.write_bytes(self.content)
         return target
 
-    def show(self):
+    def show(self) -> object:
         """Display the artifact in a notebook (plain artifacts show their size)."""
         return f"{self.name}: {len(self.content)} bytes"
 
@@ -57,7 +62,8 @@ class PNGArtifact(Artifact):
 
         return plt.imread(io.BytesIO(self.content), format="png")
 
-    def show(self, figsize: tuple[float, float] = (10, 10)):
+    def show(self, figsize: tuple[float, float] = (10, 10)) -> Figure:
+        """The image in a matplotlib figure of ``figsize`` inches."""
         import matplotlib.pyplot as plt
 
         figure, axis = plt.subplots(figsize=figsize)
@@ -71,10 +77,29 @@ class MP4Artifact(Artifact):
 
     extension = "mp4"
 
-    def show(self):
-        from IPython.display import Video
+    def show(self) -> EmbeddedVideo:
+        """The movie, which a notebook shows as a video player (IPython is not needed)."""
+        return EmbeddedVideo(self.content, "video/mp4")
 
-        return Video(data=self.content, embed=True, mimetype="video/mp4")
+
+class EmbeddedVideo:
+    """A video a notebook shows inline: Jupyter displays what ``_repr_html_`` returns.
+
+    Args:
+        content: The encoded video.
+        mimetype: Its MIME type, e.g. ``video/mp4``.
+    """
+
+    def __init__(self, content: bytes, mimetype: str) -> None:
+        self.content = content
+        self.mimetype = mimetype
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.content).decode("ascii")
+        return f'<video controls><source src="data:{self.mimetype};base64,{data}" type="{self.mimetype}"></video>'
+
+    def __repr__(self) -> str:
+        return f"EmbeddedVideo({self.mimetype}, {len(self.content)} bytes)"
 
 
 class CSVArtifact(Artifact):
@@ -89,7 +114,8 @@ class CSVArtifact(Artifact):
 
         return pd.read_csv(io.BytesIO(self.content))
 
-    def show(self):
+    def show(self) -> pd.DataFrame:
+        """The table, which a notebook shows as HTML."""
         return self.frame
 
 

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
 from deep_bottleneck.run_storage import DEFAULT_DB, default_runs_dir
+
+
+def _checked_pattern(pattern: Any) -> str:
+    """``pattern`` if it is a regular expression both stores accept.
+
+    Raises:
+        ValueError: ``pattern`` is not a string or not a valid regular expression (MongoDB would raise
+            ``OperationFailure`` and the file store ``re.error``; both stores raise this instead).
+    """
+    if not isinstance(pattern, str):
+        raise ValueError(f"{pattern!r} is not a regular expression (a string); to match a value that is not "
+                         f"a string, pass exact=True.")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}.") from None
+    return pattern
 
 
 class ExperimentLoader:
@@ -51,17 +69,27 @@ class ExperimentLoader:
         return [by_id[i] for i in experiment_ids if i in by_id]
 
     def find_by_name(self, name: str) -> list[Experiment]:
-        """Find experiments whose name matches the regex ``name`` (a partial match is enough)."""
-        return self._experiments(self.store.find_name(name))
+        """Find experiments whose name matches the regex ``name`` (a partial match is enough).
+
+        Raises:
+            ValueError: ``name`` is not a valid regular expression.
+        """
+        return self._experiments(self.store.find_name(_checked_pattern(name)))
 
     def find_by_config_key(self, key: str, value: Any, exact: bool = False) -> list[Experiment]:
-        """Find experiments by a config value.
+        """Find experiments by a config value, with MongoDB's query semantics in both stores.
 
         Args:
-            key: Config key (dotted for nested values).
+            key: Config key, dotted for nested values; a number indexes a list (``"callbacks.0.0"``
+                is the first callback's name).
             value: With ``exact=False`` a regex searched in string values (a partial match is enough,
                 so ``"sgd"`` also finds ``"sgd_momentum"``); with ``exact=True`` the value itself,
-                of any type.
+                of any type (``None`` also finds runs without the key). A list in the config matches
+                when the whole list or any element matches (``("architecture", 6, exact=True)``
+                finds ``[6, 4]``).
             exact: Match the whole value exactly.
+
+        Raises:
+            ValueError: ``exact`` is False and ``value`` is not a valid regular expression.
         """
-        return self._experiments(self.store.find_config(key, value, exact))
+        return self._experiments(self.store.find_config(key, value if exact else _checked_pattern(value), exact))

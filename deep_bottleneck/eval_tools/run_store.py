@@ -70,6 +70,59 @@ class MongoRunStore:
         raise KeyError(f"Run {run_id} has no artifact {name!r}.")
 
 
+_MISSING = object()
+
+
+def _values_at(value: Any, path: list[str], positional: bool = False) -> list[tuple[Any, bool]]:
+    """What a dotted path reaches, as MongoDB resolves it, each with whether an array index picked it.
+
+    A name is looked up in a document and in each document directly inside an array; a number also
+    indexes an array. A document without the name, a scalar on the way, or an index past the end gives
+    a missing value.
+    """
+    if not path:
+        return [(value, positional)]
+    part, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return _values_at(value[part], rest) if part in value else [(_MISSING, False)]
+    if not isinstance(value, list):
+        return [(_MISSING, False)]
+    reached = [found for element in value if isinstance(element, dict) for found in _values_at(element, path)]
+    if part.isdigit():
+        index = int(part)
+        reached += _values_at(value[index], rest, positional=not rest) if index < len(value) else [(_MISSING, False)]
+    return reached
+
+
+def _equal(stored: Any, wanted: Any) -> bool:
+    """Equality of BSON values: booleans are not numbers, and a tuple is an array."""
+    if isinstance(stored, bool) or isinstance(wanted, bool):
+        return type(stored) is type(wanted) and stored == wanted
+    if isinstance(stored, list) and isinstance(wanted, (list, tuple)):
+        return len(stored) == len(wanted) and all(map(_equal, stored, wanted))
+    if isinstance(stored, dict) and isinstance(wanted, dict):
+        return stored.keys() == wanted.keys() and all(_equal(stored[k], wanted[k]) for k in stored)
+    if isinstance(stored, (int, float)) and isinstance(wanted, (int, float)):
+        return stored == wanted
+    return type(stored) is type(wanted) and stored == wanted
+
+
+def config_matches(config: dict[str, Any], key: str, value: Any, exact: bool) -> bool:
+    """Whether MongoDB's ``{"config.<key>": value}`` (``{"$regex": value}`` unless ``exact``) matches ``config``.
+
+    As in MongoDB, ``key`` may index arrays (``callbacks.0.0``); a value reached by name that is an
+    array matches when any element matches (``architecture`` 6 finds ``[6, 4]``), while one picked by
+    an index is compared whole; ``None`` also matches a missing key; a regex matches strings only.
+    Unlike MongoDB, documents compare equal whatever the order of their keys (the file store sorts them).
+    """
+    if exact:
+        test = lambda found: _equal(found, value) or (value is None and found is _MISSING)  # noqa: E731
+    else:
+        test = lambda found: isinstance(found, str) and re.search(value, found) is not None  # noqa: E731
+    return any(test(found) or (isinstance(found, list) and not positional and any(map(test, found)))
+               for found, positional in _values_at(config, key.split(".")))
+
+
 class FileRunStore:
     """Runs written by Sacred's FileStorageObserver: one numbered folder per run."""
 
@@ -100,17 +153,7 @@ class FileRunStore:
         return [run for run in self._all() if re.search(pattern, run["experiment"].get("name", ""))]
 
     def find_config(self, key: str, value: Any, exact: bool) -> list[dict[str, Any]]:
-        missing = object()
-
-        def matches(run: dict[str, Any]) -> bool:
-            found = run["config"]
-            for part in key.split("."):
-                found = found.get(part, missing) if isinstance(found, dict) else missing
-            if exact:
-                return found == value
-            return isinstance(found, str) and re.search(value, found) is not None
-
-        return [run for run in self._all() if matches(run)]
+        return [run for run in self._all() if config_matches(run["config"], key, value, exact)]
 
     def metrics(self, run_id: Any) -> dict[str, pd.Series]:
         path = self.runs_dir / str(run_id) / "metrics.json"
