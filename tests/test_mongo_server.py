@@ -1,8 +1,10 @@
 import signal
 import subprocess
+from pathlib import Path
 
 import pymongo
 
+from deep_bottleneck.run_storage import unreachable_reason
 from tests.conftest import PROJECT_ROOT, free_port
 
 
@@ -28,9 +30,27 @@ def test_command_prints_the_url_serves_and_stops_cleanly_on_interrupt(python, tm
     assert stored["status"] == "COMPLETED"
 
 
+def processes_mentioning(text):
+    """Ids of the running processes whose command line contains ``text``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:  # the process ended meanwhile
+            pass
+    return found
+
+
 def test_a_port_in_use_is_reported(python, mongo_server, tmp_path):
+    data_dir = tmp_path / "d"
     done = subprocess.run(
-        [python, "-m", "deep_bottleneck.mongo_server", "--data-dir", str(tmp_path / "d"), "--port",
+        [python, "-m", "deep_bottleneck.mongo_server", "--data-dir", str(data_dir), "--port",
          str(mongo_server.port)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert "error:" in done.stderr
+    assert done.stderr == f"error: Port {mongo_server.port} on 127.0.0.1 is already in use; choose another --port.\n"
+    assert done.stdout == ""
+    # Nothing was started: no data folder, no server process for it, and the server on the port still answers.
+    assert not data_dir.exists()
+    assert processes_mentioning(str(data_dir)) == []
+    assert unreachable_reason(mongo_server.url) is None
