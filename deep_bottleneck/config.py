@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import numbers
 import warnings
@@ -15,7 +16,8 @@ from types import ModuleType
 from typing import Any, Callable
 
 from deep_bottleneck import plugins
-from deep_bottleneck.errors import ConfigError, ConfigWarning, PluginError, closest_match_hint
+from deep_bottleneck.errors import ConfigError, ConfigWarning, DeepBottleneckError, PluginError, closest_match_hint
+from deep_bottleneck.estimation import estimator_labels
 from deep_bottleneck.models.feedforward import ACTIVATION_FUNCTIONS, OPTIMIZERS
 from deep_bottleneck.snapshot_schedule import SCHEDULES
 
@@ -125,10 +127,17 @@ def _plugin_list(kind: str) -> Callable[[str, Any], list]:
         checked = []
         for entry in value:
             name, arguments = (entry, {}) if isinstance(entry, str) else _name_and_arguments(key, entry)
-            _check_plugin_arguments(kind, key, name, _plugin_module(kind, key, name), arguments)
+            module = _plugin_module(kind, key, name)
+            # A callback's optional ``run`` parameter is filled in by the pipeline.
+            given = {"run": 0, **arguments} if kind == "callback" and "run" in _parameters(module) else arguments
+            _check_plugin_arguments(kind, key, name, module, given)
             checked.append([name, arguments])
         return checked
     return check
+
+
+def _parameters(module: ModuleType) -> set[str]:
+    return set(inspect.signature(module.load).parameters)
 
 
 def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
@@ -148,10 +157,23 @@ def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
     )
 
 
+def _optional_positive_int(key: str, value: Any) -> int | None:
+    return None if value is None else _positive_int(key, value)
+
+
 def _arguments(key: str, value: Any) -> dict:
     if not isinstance(value, dict) or not all(isinstance(name, str) for name in value):
         raise ConfigError(f"Config key {key!r} must be an object of argument names and values, got {value!r}.")
     return dict(value)
+
+
+def _estimators(key: str, value: Any) -> list:
+    entries = _plugin_list("estimator")(key, value)
+    try:
+        estimator_labels(entries)
+    except DeepBottleneckError as exc:
+        raise ConfigError(f"Config key {key!r}: {exc}") from None
+    return entries
 
 
 KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -167,11 +189,13 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "dataset": _plugin("dataset"),
     "estimator": _plugin("estimator"),
     "estimator_args": _arguments,
+    "estimators": _estimators,
     "discretization_range": _positive_number,
     "calculate_mi_for": _choice(*MI_SPLITS),
     "callbacks": _plugin_list("callback"),
     "plotters": _plugin_list("plotter"),
     "n_runs": _positive_int,
+    "parallel_runs": _optional_positive_int,
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
     "n_log_snapshots": _positive_int,
@@ -206,9 +230,39 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         settings[key] = copy.deepcopy(value)
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
-    _check_plugin_arguments(
-        "estimator", "estimator_args", settings["estimator"],
-        _plugin_module("estimator", "estimator", settings["estimator"]),
-        {"discretization_range": settings["discretization_range"], **settings["estimator_args"]},
-    )
+    settings["estimators"] = _estimator_list(settings)
     return settings
+
+
+def _estimator_list(settings: dict[str, Any]) -> list[list]:
+    """The ``estimators`` setting, or the single estimator of ``estimator``, ``discretization_range`` and
+    ``estimator_args`` (the original's keys) as a list of one."""
+    defaults = default_config()
+    single_keys = ("estimator", "discretization_range", "estimator_args")
+    if settings["estimators"]:
+        changed = [key for key in single_keys if settings[key] != defaults[key]]
+        if changed:
+            raise ConfigError(
+                f"Config keys {changed} and 'estimators' both choose estimators. With 'estimators', give each "
+                f"estimator its own arguments, e.g. [[\"mi_estimator.binning\", {{\"discretization_range\": 0.07}}], "
+                f"[\"mi_estimator.upper\", {{\"discretization_range\": 0.001}}]], and drop {changed}."
+            )
+        return settings["estimators"]
+    arguments = {"discretization_range": settings["discretization_range"], **settings["estimator_args"]}
+    _check_plugin_arguments("estimator", "estimator_args", settings["estimator"],
+                            _plugin_module("estimator", "estimator", settings["estimator"]), arguments)
+    return [[settings["estimator"], arguments]]
+
+
+def validate_estimators(entries: Any) -> list[list]:
+    """Check a list of estimators (each a name or ``[name, {arguments}]``) as the ``estimators`` key is checked.
+
+    Returns:
+        The entries as ``[name, arguments]`` pairs.
+
+    Raises:
+        ConfigError: The list is empty, names an unknown estimator, or has arguments an estimator rejects.
+    """
+    if not entries:
+        raise ConfigError("Give at least one estimator, e.g. mi_estimator.upper.")
+    return _estimators("estimators", entries)

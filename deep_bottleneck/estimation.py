@@ -1,21 +1,60 @@
-"""Estimate I(X;T) and I(T;Y) for every layer and snapshot of a recorded run."""
+"""Estimate I(X;T) and I(T;Y) for every layer and snapshot of a run, with one or several estimators.
+
+All configured estimators see each layer's activations once; the upper and lower KDE bounds of the same
+noise variance share one kernel pass. Snapshots are estimated from an activation file (``estimate_activation_file``)
+or while training goes on (``BackgroundEstimation``); both give the same rows.
+"""
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from deep_bottleneck import plugins
 from deep_bottleneck.activation_store import ActivationFile
 from deep_bottleneck.errors import EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator
+from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
 from deep_bottleneck.progress import progress_bar
 
-MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM"]
+MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
 DEFAULT_CHUNK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class LabelledEstimator:
+    """An estimator and the label of its rows in the measures (``binning``, ``upper``, ...)."""
+
+    label: str
+    estimator: MutualInformationEstimator
+
+
+def estimator_labels(entries: Sequence[tuple[str, dict]]) -> list[str]:
+    """Short, distinct labels for ``[name, arguments]`` entries: the plug-in's last name part, with its
+    arguments added where two entries share a plug-in."""
+    short = [name.rsplit(".", 1)[-1] for name, _ in entries]
+    labels = []
+    for (name, arguments), label in zip(entries, short):
+        if short.count(label) > 1:
+            label += "(" + ",".join(f"{key}={value}" for key, value in sorted(arguments.items())) + ")"
+        labels.append(label)
+    if len(set(labels)) < len(labels):
+        raise EstimationError(f"Two estimators are configured identically: {[list(e) for e in entries]}.")
+    return labels
+
+
+def load_estimators(entries: Sequence[tuple[str, dict]]) -> list[LabelledEstimator]:
+    """Build the estimator plug-ins of a validated ``estimators`` setting."""
+    return [LabelledEstimator(label, plugins.load_plugin("estimator", name, **arguments))
+            for label, (name, arguments) in zip(estimator_labels(entries), entries)]
 
 
 def check_finite(activations: np.ndarray, epochs: np.ndarray, layer: str, run: int) -> None:
@@ -31,9 +70,73 @@ def check_finite(activations: np.ndarray, epochs: np.ndarray, layer: str, run: i
         )
 
 
+def _as_labelled(estimators: Any) -> list[LabelledEstimator]:
+    if isinstance(estimators, LabelledEstimator):
+        return [estimators]
+    if isinstance(estimators, (list, tuple)):
+        return [e if isinstance(e, LabelledEstimator) else LabelledEstimator("", e) for e in estimators]
+    return [LabelledEstimator("", estimators)]
+
+
+class EstimatorSet:
+    """Every configured estimator, applied to the snapshots of one layer at a time.
+
+    Args:
+        estimators: Labelled estimators (a bare estimator is accepted and labelled ``""``).
+    """
+
+    def __init__(self, estimators: Any) -> None:
+        self.estimators = _as_labelled(estimators)
+        kde = [e for e in self.estimators if isinstance(e.estimator, KDEBoundEstimator)]
+        variances = {e.estimator.noise_variance for e in kde}
+        #: KDE bounds sharing one kernel pass: noise variance -> [(bound, label)].
+        self._kde_groups = {v: [(e.estimator.bound, e.label) for e in kde if e.estimator.noise_variance == v]
+                            for v in variances}
+        self._others = [e for e in self.estimators if not isinstance(e.estimator, KDEBoundEstimator)]
+
+    @property
+    def labels(self) -> list[str]:
+        return [e.label for e in self.estimators]
+
+    def estimate(self, activations: np.ndarray, labels: np.ndarray, epochs: np.ndarray, layer_index: int,
+                 layer_name: str, run: int) -> pd.DataFrame:
+        """Rows of ``MEASURE_COLUMNS`` for one layer's snapshots ``activations`` [S, N, d] at ``epochs`` [S].
+
+        Raises:
+            EstimationError: An activation is NaN or infinite.
+        """
+        check_finite(activations, epochs, layer_name, run)
+        results: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for entry in self._others:
+            results[entry.label] = entry.estimator.estimate_snapshots(activations, labels)
+        for variance, bounds in self._kde_groups.items():
+            per_snapshot = [KDEBoundEstimator(variance, "upper").estimate_both(snapshot, labels)
+                            for snapshot in activations]
+            for bound, label in bounds:
+                values = np.array([snapshot[bound] for snapshot in per_snapshot]).reshape(-1, 2)
+                results[label] = (values[:, 0], values[:, 1])
+        frames = [pd.DataFrame({
+            "epoch": epochs, "layer": layer_index, "run": run,
+            "MI_XM": np.asarray(results[e.label][0], dtype=np.float64),
+            "MI_YM": np.asarray(results[e.label][1], dtype=np.float64), "estimator": e.label,
+        }) for e in self.estimators]
+        return pd.concat(frames, ignore_index=True)
+
+
+def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The frames as one, in a fixed order: estimator (as configured), epoch, layer."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    measures = pd.concat(frames, ignore_index=True)[MEASURE_COLUMNS]
+    order = {label: i for i, label in enumerate(dict.fromkeys(measures["estimator"]))}
+    measures["_order"] = measures["estimator"].map(order)
+    measures = measures.sort_values(["run", "_order", "epoch", "layer"], kind="stable", ignore_index=True)
+    return measures.drop(columns="_order")
+
+
 def estimate_activation_file(
-    estimator: MutualInformationEstimator, path: Path, run: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    workers: int | None = None,
+    estimators: Any, path: Path, run: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES, workers: int | None = None,
 ) -> pd.DataFrame:
     """Estimate MI for every (snapshot, layer) stored in one activation file.
 
@@ -41,15 +144,16 @@ def estimate_activation_file(
     core) are estimated at a time, so memory stays bounded. Results do not depend on ``workers``.
 
     Args:
-        estimator: Any estimator plug-in.
+        estimators: Labelled estimators, or one estimator plug-in.
         path: HDF5 file written by ``ActivationRecorder``.
         run: Index of the repetition, stored in the ``run`` column.
         chunk_bytes: Upper bound of one chunk of activations in memory.
         workers: Chunks estimated in parallel threads.
 
     Returns:
-        A frame with columns ``MEASURE_COLUMNS`` (MI in bits), one row per (epoch, layer).
+        A frame with columns ``MEASURE_COLUMNS`` (MI in bits), one row per (estimator, epoch, layer).
     """
+    estimator_set = EstimatorSet(estimators)
     with ActivationFile(path) as store:
         epochs, labels = store.epochs, store.labels
         tasks = []
@@ -61,23 +165,78 @@ def estimate_activation_file(
 
         def estimate_chunk(task) -> pd.DataFrame:
             layer_index, layer_name, dataset, snapshots = task
-            activations, chunk_epochs = dataset[snapshots], epochs[snapshots]
-            check_finite(activations, chunk_epochs, layer_name, run)
-            mi_xt, mi_ty = estimator.estimate_snapshots(activations, labels)
-            return pd.DataFrame({
-                "epoch": chunk_epochs, "layer": layer_index, "run": run,
-                "MI_XM": np.asarray(mi_xt, dtype=np.float64), "MI_YM": np.asarray(mi_ty, dtype=np.float64),
-            })
+            return estimator_set.estimate(dataset[snapshots], labels, epochs[snapshots], layer_index, layer_name, run)
 
         frames = []
         with progress_bar(len(epochs) * len(store.layer_names), f"run {run}: estimating MI") as bar, \
                 ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             for frame in pool.map(estimate_chunk, tasks):
                 frames.append(frame)
-                bar.update(len(frame))
-    if not frames:
-        return pd.DataFrame(columns=MEASURE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[MEASURE_COLUMNS].sort_values(["epoch", "layer"], ignore_index=True)
+                bar.update(len(frame) // max(1, len(estimator_set.estimators)))
+    return sorted_measures(frames)
+
+
+class BackgroundEstimation:
+    """Estimates each snapshot in a thread as soon as training records it, so estimation overlaps training.
+
+    At most ``max_pending`` snapshots wait in memory; recording waits when estimation falls that far
+    behind. The rows equal those ``estimate_activation_file`` gives for the same activations.
+
+    Args:
+        estimators: Labelled estimators.
+        labels: Class of each row the activations are taken on.
+        run: Index of the repetition.
+        max_pending: Snapshots held in memory at most.
+    """
+
+    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending: int = 4) -> None:
+        self.estimator_set = EstimatorSet(estimators)
+        self.labels = np.asarray(labels)
+        self.run = run
+        self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
+        self._frames: list[pd.DataFrame] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name=f"estimation-run-{run}", daemon=True)
+        self._thread.start()
+
+    def submit(self, epoch: int, layer_names: Sequence[str], activations: Sequence[np.ndarray]) -> None:
+        """Queue one snapshot: the activations [N, width] of every layer at ``epoch``."""
+        if self._error is None:
+            self._queue.put((epoch, list(layer_names), [np.asarray(a) for a in activations]))
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue
+            epoch, layer_names, activations = item
+            try:
+                for layer_index, (name, values) in enumerate(zip(layer_names, activations)):
+                    self._frames.append(self.estimator_set.estimate(
+                        values[None], self.labels, np.array([epoch]), layer_index, name, self.run))
+            except BaseException as exc:  # handed to the training thread by result()
+                self._error = exc
+
+    def result(self) -> pd.DataFrame:
+        """Wait for every queued snapshot; return the rows, or raise the first estimation error."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return sorted_measures(self._frames)
+
+    def abandon(self) -> None:
+        """Stop after the snapshot being estimated (training failed); drop what is queued."""
+        self._error = self._error or EstimationError("estimation abandoned")
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._queue.put(None)
+        self._thread.join()
 
 
 def average_over_runs(measures: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from deep_bottleneck.errors import DeepBottleneckError
-from deep_bottleneck.run_storage import (DEFAULT_DB, default_runs_dir, mongo_client, redact,
+from deep_bottleneck.run_storage import (DEFAULT_DB, content_type, default_runs_dir, mongo_client, redact,
                                          settings_from_environment, unreachable_reason)
 
 RUN_FIELDS = ("command", "host", "meta", "status", "resources", "result", "fail_trace")
@@ -128,17 +128,13 @@ class MongoImporter:
         return saved
 
     def _save_artifacts(self, run_id: int, artifacts: list[tuple[str, Path]]) -> list[dict[str, Any]]:
-        from sacred.observers.mongo import mimetype_detector
-
         saved = []
         for name, path in artifacts:
             filename = f"artifact://runs/{run_id}/{name}"
             for old in self.fs.find({"filename": filename}):
                 self.fs.delete(old._id)
             with open(path, "rb") as f:
-                # As the experiment stores artifacts: a type from the name, else a generic one.
-                content_type = mimetype_detector.guess_type(str(path))[0] or "application/octet-stream"
-                file_id = self.fs.put(f, filename=filename, metadata=None, content_type=content_type)
+                file_id = self.fs.put(f, filename=filename, metadata=None, content_type=content_type(name))
             saved.append({"name": name, "file_id": file_id})
         return saved
 

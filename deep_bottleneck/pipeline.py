@@ -1,32 +1,38 @@
 """One experiment: train ``n_runs`` networks, record activations, estimate MI, draw the plots.
 
-Independent of Sacred: metrics and artifacts go to the callables it is given. Results are written
-to ``output_dir`` as they are produced (activations per snapshot, the measures CSV after every
-run), so a crash keeps everything finished before it.
+Independent of Sacred: metrics and artifacts go to the callables it is given. Repetitions run in
+``parallel_runs`` worker processes (default: one per core), each estimating MI while it trains; each
+repetition is the same computation as when run alone, so results do not depend on how many run at once.
+Results are written as they are produced (activations per snapshot, the measures CSV after every
+repetition), so a crash keeps everything finished before it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-import keras
 import pandas as pd
 
 from deep_bottleneck import plugins
-from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder
 from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.config import validate_config
-from deep_bottleneck.data_split import DataSplit, select_mi_split
-from deep_bottleneck.estimation import estimate_activation_file
+from deep_bottleneck.data_split import select_mi_split
+from deep_bottleneck.estimation import estimator_labels, sorted_measures
 from deep_bottleneck.mi_estimator.base import entropy_bits
 from deep_bottleneck.plotter.base import PlotContext
-from deep_bottleneck.progress import EpochProgress
-from deep_bottleneck.snapshot_schedule import snapshot_epochs
-from deep_bottleneck.training import train
+from deep_bottleneck.repetition import RepetitionResult, build_model, run_repetition
 
 MEASURES_FILE = "information_measures.csv"
+#: XLA settings of worker processes: one thread per operation, since the nets are too small to share
+#: (each worker is one core's worth of work).
+WORKER_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+__all__ = ["ExperimentResult", "run_experiment", "build_model", "MEASURES_FILE"]
 
 
 @dataclass
@@ -47,42 +53,44 @@ def _ignore_artifact(path: str, name: str) -> None:
     return None
 
 
-def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
-    """Build the configured model for the shapes of ``training``."""
-    return plugins.load_plugin(
-        "model", settings["model"],
-        architecture=settings["architecture"], activation_fn=settings["activation_fn"],
-        optimizer=settings["optimizer"], learning_rate=settings["learning_rate"],
-        input_size=training.X.shape[1], output_size=training.n_classes,
-        max_norm_weights=settings["max_norm_weights"], initial_bias=settings["initial_bias"],
-    )
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
-def _train_and_estimate(settings: dict[str, Any], run: int, training: DataSplit, test: DataSplit,
-                        mi_split: DataSplit, epochs_to_record, estimator, output_dir: Path,
-                        metrics: MetricsOverRuns, result: ExperimentResult) -> list[str]:
-    """Train repetition ``run``, record its activations, estimate MI and append it to the measures CSV.
+def _worker_setup() -> None:
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
 
-    Returns:
-        The names of the recorded layers.
-    """
-    seed = settings["seed"] + run
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
-    model = build_model(settings, training)
-    activation_path = output_dir / "activations" / f"run_{run}.h5"
-    recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path)
-    callbacks = [
-        recorder,
-        metrics.logger_for_run(run),
-        EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training"),
-    ] + [plugins.load_plugin("callback", name, **arguments) for name, arguments in settings["callbacks"]]
-    train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
-    result.activation_paths.append(activation_path)
-    run_measures = estimate_activation_file(estimator, activation_path, run)
-    result.measures = pd.concat([result.measures, run_measures], ignore_index=True)
-    result.measures.to_csv(result.measures_path, index=False)
-    return recorder.layer_names
+
+def _repetitions(settings: dict[str, Any], output_dir: Path,
+                 metrics: MetricsOverRuns) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
+    n_runs = settings["n_runs"]
+    workers = min(n_runs, settings["parallel_runs"] or available_cores())
+    if workers == 1:
+        for run in range(n_runs):
+            try:
+                yield run, run_repetition(settings, run, output_dir,
+                                          lambda name, value, step, run=run: metrics.log(run, name, value, step))
+            except Exception as exc:
+                yield run, exc
+                return
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
+        futures: list[Future] = [pool.submit(run_repetition, settings, run, output_dir) for run in range(n_runs)]
+        try:
+            for run, future in enumerate(futures):
+                try:
+                    yield run, future.result()
+                except Exception as exc:
+                    yield run, exc
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def run_experiment(
@@ -102,38 +110,60 @@ def run_experiment(
 
     Returns:
         The MI measures of every run and the paths of what was written.
+
+    Raises:
+        DeepBottleneckError: The first repetition that failed (the measures of the others are on disk).
     """
     settings = validate_config(config)
     output_dir = Path(output_dir)
     outputs = output_dir / "outputs"
     outputs.mkdir(parents=True, exist_ok=True)
-    training, test = plugins.load_plugin("dataset", settings["dataset"])
-    mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
-    estimator = plugins.load_plugin("estimator", settings["estimator"],
-                                    discretization_range=settings["discretization_range"],
-                                    **settings["estimator_args"])
     plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
-    epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
 
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=outputs / MEASURES_FILE)
-    layer_names: list[str] = []
     metrics = MetricsOverRuns(log_scalar, settings["n_runs"])
+    frames: list[pd.DataFrame] = []
+    layer_names: list[str] = []
+    failure: BaseException | None = None
     try:
-        for run in range(settings["n_runs"]):
-            layer_names = _train_and_estimate(settings, run, training, test, mi_split, epochs_to_record,
-                                              estimator, output_dir, metrics, result)
+        for run, outcome in _repetitions(settings, output_dir, metrics):
+            if isinstance(outcome, BaseException):
+                failure = failure or outcome
+                continue
+            for metric in outcome.metrics:
+                metrics.log(run, *metric)
+            frames.append(outcome.measures)
+            result.activation_paths.append(outcome.activation_path)
+            layer_names = outcome.layer_names
+            result.measures = sorted_measures(frames)
+            result.measures.to_csv(result.measures_path, index=False)
+        if failure is not None:
+            raise failure
         metrics.log_means()
     finally:
-        # A failed run still hands over the measures of the runs before it.
+        # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():
             add_artifact(str(result.measures_path), MEASURES_FILE)
 
-    context = PlotContext(
-        split=settings["calculate_mi_for"], n_rows=len(mi_split.y), label_entropy=entropy_bits(mi_split.y),
-        layer_names=layer_names, estimator=settings["estimator"],
-    )
-    for plotter in plotters:
-        path = plotter.generate(result.measures, context, outputs)
-        result.plot_paths.append(path)
+    result.plot_paths = draw_plots(plotters, result.measures, settings, layer_names, outputs)
+    for path in result.plot_paths:
         add_artifact(str(path), path.name)
     return result
+
+
+def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], layer_names: list[str],
+               outputs: Path, always_suffix: bool = False) -> list[Path]:
+    """Every plotter once per estimator; with several estimators (or ``always_suffix``), file names end in
+    ``_<estimator label>``."""
+    training, test = plugins.load_plugin("dataset", settings["dataset"])
+    mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
+    labels = estimator_labels(settings["estimators"])
+    paths = []
+    for label, (name, _) in zip(labels, settings["estimators"]):
+        context = PlotContext(
+            split=settings["calculate_mi_for"], n_rows=len(mi_split.y), label_entropy=entropy_bits(mi_split.y),
+            layer_names=layer_names, estimator=name, file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
+        )
+        for plotter in plotters:
+            paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
+    return paths

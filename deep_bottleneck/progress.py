@@ -12,19 +12,20 @@ import keras
 from tqdm import tqdm
 
 
-def progress_bar(total: int, description: str) -> tqdm:
-    """A tqdm bar on the terminal (disabled when stderr is not a terminal)."""
+def progress_bar(total: int, description: str, position: int = 0) -> tqdm:
+    """A tqdm bar on the terminal (disabled when stderr is not a terminal) on line ``position``."""
     stream = sys.__stderr__
     enabled = stream is not None and stream.isatty()
-    return tqdm(total=total, desc=description, file=stream, disable=not enabled, leave=False, dynamic_ncols=True)
+    return tqdm(total=total, desc=description, file=stream, disable=not enabled, leave=False, dynamic_ncols=True,
+                position=position)
 
 
 class EpochProgress(keras.callbacks.Callback):
     """A training progress bar advancing once per epoch, showing the latest losses."""
 
-    def __init__(self, epochs: int, description: str) -> None:
+    def __init__(self, epochs: int, description: str, position: int = 0) -> None:
         super().__init__()
-        self.bar = progress_bar(epochs, description)
+        self.bar = progress_bar(epochs, description, position)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if logs:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.pipeline import run_experiment
-from deep_bottleneck.run_storage import FileStore, largest_mongo_run_id
+from deep_bottleneck.run_storage import FileStore, content_type, largest_mongo_run_id
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
@@ -61,11 +60,6 @@ def experiment_logger() -> logging.Logger:
         logger.setLevel(logging.INFO)
         logger.propagate = False
     return logger
-
-
-def content_type(name: str) -> str:
-    """The MIME type of an artifact, from its file name (what Omniboard and incense read)."""
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def run_output_dir(run: Any, runs_dir: Path) -> Path:

@@ -6,7 +6,7 @@ import pytest
 
 from deep_bottleneck.activation_store import ActivationFile, ActivationWriter
 from deep_bottleneck.errors import ConfigError, EstimationError
-from deep_bottleneck.estimation import estimate_activation_file
+from deep_bottleneck.estimation import LabelledEstimator, estimate_activation_file
 from deep_bottleneck.mi_estimator import binning
 from deep_bottleneck.pipeline import run_experiment
 
@@ -17,7 +17,8 @@ def test_short_run_writes_measures_plot_activations_and_metrics(tmp_path, short_
                             add_artifact=lambda path, name: artifacts.append(name))
 
     measures = pd.read_csv(result.measures_path)
-    assert list(measures.columns) == ["epoch", "layer", "run", "MI_XM", "MI_YM"]
+    assert list(measures.columns) == ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
+    assert set(measures["estimator"]) == {"binning"}
     assert len(measures) == 6 * 6
     assert measures["MI_XM"].between(0, 12 + 1e-9).all()
     assert measures["MI_YM"].between(0, 0.999158).all()
@@ -73,8 +74,8 @@ def test_nan_activations_name_run_epoch_and_layer(tmp_path):
 def test_estimation_in_small_chunks_and_threads_gives_the_same_result(tmp_path, short_config):
     result = run_experiment({**short_config, "epochs": 4}, tmp_path)
     for workers in (1, 2):
-        chunked = estimate_activation_file(binning.load(0.07), result.activation_paths[0], run=0, chunk_bytes=1,
-                                           workers=workers)
+        chunked = estimate_activation_file(LabelledEstimator("binning", binning.load(0.07)),
+                                           result.activation_paths[0], run=0, chunk_bytes=1, workers=workers)
         pd.testing.assert_frame_equal(chunked, result.measures)
 
 
@@ -92,9 +93,6 @@ def test_every_estimator_honours_calculate_mi_for(tmp_path, short_config, estima
 
 
 def test_a_diverging_run_stops_with_a_clear_error_and_keeps_earlier_results(tmp_path, short_config):
-    from tests import nan_on_second_run_callback
-
-    nan_on_second_run_callback.trainings.clear()
     artifacts = []
     config = {**short_config, "epochs": 3, "n_runs": 2, "callbacks": ["tests.nan_on_second_run_callback"]}
     with pytest.raises(EstimationError, match=r"Run 1, layer 'layer_0'.*NaN or infinite at epoch 2"):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
 
 import keras
 
@@ -24,10 +26,14 @@ class ActivationRecorder(keras.callbacks.Callback):
         split_name: ``training``, ``test`` or ``full_dataset``.
         epochs_to_record: 0-based epochs at whose end a snapshot is taken.
         path: HDF5 file to write (see ``deep_bottleneck.activation_store``).
+        on_snapshot: Also called with ``(epoch, layer names, activations per layer)`` after each snapshot
+            is written (the pipeline estimates MI while training goes on).
     """
 
-    def __init__(self, split: DataSplit, split_name: str, epochs_to_record: Iterable[int], path: Path) -> None:
+    def __init__(self, split: DataSplit, split_name: str, epochs_to_record: Iterable[int], path: Path,
+                 on_snapshot: Callable[[int, Sequence[str], Sequence[np.ndarray]], None] | None = None) -> None:
         super().__init__()
+        self.on_snapshot = on_snapshot
         self.split = split
         self.split_name = split_name
         self.epochs_to_record = set(int(e) for e in epochs_to_record)
@@ -47,7 +53,10 @@ class ActivationRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if epoch in self.epochs_to_record:
-            self._writer.append(epoch, self._extractor.predict_on_batch(self.split.X))
+            activations = [np.asarray(a, dtype=np.float32) for a in self._extractor.predict_on_batch(self.split.X)]
+            self._writer.append(epoch, activations)
+            if self.on_snapshot is not None:
+                self.on_snapshot(epoch, self.layer_names, activations)
 
     def on_train_end(self, logs=None) -> None:
         if self._writer is not None:

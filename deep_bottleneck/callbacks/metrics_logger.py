@@ -49,16 +49,13 @@ class MetricsOverRuns:
         self.n_runs = n_runs
         self._values: dict[str, dict[int, list[float]]] = {}
 
-    def logger_for_run(self, run: int) -> MetricsLogger:
-        """The callback that logs repetition ``run``."""
+    def log(self, run: int, name: str, value: float, step: int) -> None:
+        """Log one metric of repetition ``run``."""
         if self.n_runs == 1:
-            return MetricsLogger(self.log_scalar)
-
-        def log_and_keep(name: str, value: float, step: int) -> None:
-            self.log_scalar(f"run_{run}.{name}", value, step)
-            self._values.setdefault(name, {}).setdefault(step, []).append(value)
-
-        return MetricsLogger(log_and_keep)
+            self.log_scalar(name, value, step)
+            return
+        self.log_scalar(f"run_{run}.{name}", value, step)
+        self._values.setdefault(name, {}).setdefault(step, []).append(value)
 
     def log_means(self) -> None:
         """Log the mean over repetitions of every metric at every epoch all of them reached."""

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from deep_bottleneck.errors import closest_match_hint
 from deep_bottleneck.mi_estimator.base import entropy_bits
 
 _CODE_LIMIT = 2**62
@@ -155,7 +156,8 @@ class BinningEstimator:
     def __init__(self, bin_width: float, strategy: str = "width", n_bins: int = 30,
                  bin_range: tuple[float, float] = (-1.0, 1.0)) -> None:
         if strategy not in STRATEGIES:
-            raise ValueError(f"Unknown binning strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+            hint = closest_match_hint(strategy, STRATEGIES) if isinstance(strategy, str) else ""
+            raise ValueError(f"Unknown binning strategy {strategy!r}.{hint} Use one of {', '.join(STRATEGIES)}.")
         if strategy == "width" and not bin_width > 0:
             raise ValueError(f"bin_width must be greater than 0, got {bin_width}")
         if not (isinstance(n_bins, int) and n_bins >= 1):
@@ -198,7 +200,8 @@ class BinningEstimator:
         return h_t, np.maximum(h_t + entropy_bits(labels) - h_ty, 0.0)
 
 
-def load(discretization_range: float, strategy: str = "width", n_bins: int = 30,
+def load(discretization_range: float = 0.07, strategy: str = "width", n_bins: int = 30,
          bin_range: tuple[float, float] = (-1.0, 1.0)) -> BinningEstimator:
-    """Estimator plug-in entry point; see ``BinningEstimator`` for the arguments."""
+    """Estimator plug-in entry point; see ``BinningEstimator`` for the arguments (``discretization_range``
+    is the bin width)."""
     return BinningEstimator(discretization_range, strategy, n_bins, tuple(bin_range))

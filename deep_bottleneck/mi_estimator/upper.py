@@ -3,6 +3,6 @@
 from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
 
 
-def load(discretization_range: float) -> KDEBoundEstimator:
-    """Estimator plug-in entry point: noise variance = ``discretization_range``."""
+def load(discretization_range: float = 0.001) -> KDEBoundEstimator:
+    """Estimator plug-in entry point: noise variance = ``discretization_range`` (Saxe et al. used 0.001)."""
     return KDEBoundEstimator(discretization_range, "upper")

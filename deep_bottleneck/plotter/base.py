@@ -24,6 +24,7 @@ class PlotContext:
         label_entropy: H(Y) in bits; it bounds I(T;Y).
         layer_names: Name of each layer index.
         estimator: Config name of the estimator.
+        file_suffix: Ends the plot's file name (``_<estimator>`` when a run has several estimators).
     """
 
     split: str
@@ -31,6 +32,7 @@ class PlotContext:
     label_entropy: float
     layer_names: list[str] = field(default_factory=list)
     estimator: str = ""
+    file_suffix: str = ""
 
 
 class BasePlotter:
@@ -44,14 +46,18 @@ class BasePlotter:
         raise NotImplementedError
 
     def generate(self, measures: pd.DataFrame, context: PlotContext, output_dir: Path) -> Path:
-        """Draw, save to ``output_dir/<plotname>.<extension>``, close the figure; return the path."""
+        """Draw, save to ``output_dir/<plotname><file suffix>.<extension>``, close the figure; return the path."""
         figure = self.plot(measures, context)
-        path = Path(output_dir) / f"{self.plotname}.{self.extension}"
+        path = self.output_path(context, output_dir)
         try:
             figure.savefig(path, dpi=120, bbox_inches="tight")
         finally:
             plt.close(figure)
         return path
+
+    def output_path(self, context: PlotContext, output_dir: Path) -> Path:
+        """Where ``generate`` writes the plot."""
+        return Path(output_dir) / f"{self.plotname}{context.file_suffix}.{self.extension}"
 
 
 def checked_colormap(name: str) -> str:

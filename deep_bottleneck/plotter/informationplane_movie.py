@@ -73,7 +73,7 @@ class InformationPlaneMoviePlotter(BasePlotter):
         import imageio_ffmpeg
 
         summary = average_over_runs(measures)
-        path = Path(output_dir) / f"{self.plotname}.{self.extension}"
+        path = self.output_path(context, output_dir)
         plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
         writer = FFMpegWriter(fps=self.fps, codec="libx264", extra_args=["-pix_fmt", "yuv420p"])
         figure, axis, history, current = self._draw(summary, context)

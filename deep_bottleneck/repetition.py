@@ -1,0 +1,99 @@
+"""One repetition of an experiment: train a network from its own seed, record its activations and
+estimate MI while it trains.
+
+``run_repetition`` is a plain function of picklable arguments, so repetitions run the same in this
+process or in worker processes (see ``deep_bottleneck.pipeline``), with identical results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import keras
+import pandas as pd
+
+from deep_bottleneck import plugins
+from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder
+from deep_bottleneck.callbacks.metrics_logger import MetricsLogger
+from deep_bottleneck.data_split import DataSplit, select_mi_split
+from deep_bottleneck.estimation import BackgroundEstimation, load_estimators
+from deep_bottleneck.progress import EpochProgress
+from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.training import train
+
+
+@dataclass
+class RepetitionResult:
+    """What one repetition produced.
+
+    Attributes:
+        run: Index of the repetition.
+        measures: Rows of ``estimation.MEASURE_COLUMNS``.
+        activation_path: Its activation file.
+        layer_names: Names of the recorded layers, input side first.
+        metrics: ``(name, value, epoch)`` of every epoch's metrics, when they were not logged live.
+    """
+
+    run: int
+    measures: pd.DataFrame
+    activation_path: Path
+    layer_names: list[str]
+    metrics: list[tuple[str, float, int]] = field(default_factory=list)
+
+
+def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
+    """Build the configured model for the shapes of ``training``."""
+    return plugins.load_plugin(
+        "model", settings["model"],
+        architecture=settings["architecture"], activation_fn=settings["activation_fn"],
+        optimizer=settings["optimizer"], learning_rate=settings["learning_rate"],
+        input_size=training.X.shape[1], output_size=training.n_classes,
+        max_norm_weights=settings["max_norm_weights"], initial_bias=settings["initial_bias"],
+    )
+
+
+def build_callback(name: str, arguments: dict, run: int) -> keras.callbacks.Callback:
+    """A callback plug-in; its ``load`` gets ``run`` (the repetition's index) too if it has such a parameter."""
+    if "run" in plugins.accepted_arguments("callback", name) and "run" not in arguments:
+        arguments = {**arguments, "run": run}
+    return plugins.load_plugin("callback", name, **arguments)
+
+
+def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
+                   log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
+    """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
+
+    Args:
+        settings: Validated settings (``config.validate_config``).
+        run: Index of the repetition.
+        output_dir: The run folder; the activations go to ``activations/run_<run>.h5``.
+        log_metric: Receives every epoch's metrics as they come; when None they are returned instead.
+
+    Raises:
+        EstimationError: Activations became NaN or infinite (the activation file stays on disk).
+    """
+    seed = settings["seed"] + run
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    training, test = plugins.load_plugin("dataset", settings["dataset"])
+    mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
+    model = build_model(settings, training)
+    collected: list[tuple[str, float, int]] = []
+    estimation = BackgroundEstimation(load_estimators(settings["estimators"]), mi_split.y, run)
+    activation_path = Path(output_dir) / "activations" / f"run_{run}.h5"
+    epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
+                                  on_snapshot=estimation.submit)
+    callbacks = [
+        recorder,
+        MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
+        EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
+    ] + [build_callback(name, arguments, run) for name, arguments in settings["callbacks"]]
+    try:
+        train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
+    except BaseException:
+        estimation.abandon()
+        raise
+    return RepetitionResult(run, estimation.result(), activation_path, recorder.layer_names, collected)
