@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,45 +180,60 @@ def estimate_activation_file(
 class BackgroundEstimation:
     """Estimates each snapshot in a thread as soon as training records it, so estimation overlaps training.
 
-    At most ``max_pending`` snapshots wait in memory; recording waits when estimation falls that far
-    behind. The rows equal those ``estimate_activation_file`` gives for the same activations.
+    At most ``max_pending_bytes`` of snapshots wait in memory (always at least one snapshot); recording
+    waits when estimation falls that far behind. The rows equal those ``estimate_activation_file`` gives for the same activations.
 
     Args:
         estimators: Labelled estimators.
         labels: Class of each row the activations are taken on.
         run: Index of the repetition.
-        max_pending: Snapshots held in memory at most.
+        max_pending_bytes: Activations held in memory at most.
     """
 
-    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending: int = 4) -> None:
+    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20) -> None:
         self.estimator_set = EstimatorSet(estimators)
         self.labels = np.asarray(labels)
         self.run = run
-        self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
+        self.max_pending_bytes = max_pending_bytes
+        self._queue: queue.Queue = queue.Queue()
+        self._room = threading.Condition()
+        self._pending_bytes = 0
         self._frames: list[pd.DataFrame] = []
         self._error: BaseException | None = None
+        #: Time spent estimating so far.
+        self.busy_seconds = 0.0
         self._thread = threading.Thread(target=self._work, name=f"estimation-run-{run}", daemon=True)
         self._thread.start()
 
     def submit(self, epoch: int, layer_names: Sequence[str], activations: Sequence[np.ndarray]) -> None:
         """Queue one snapshot: the activations [N, width] of every layer at ``epoch``."""
-        if self._error is None:
-            self._queue.put((epoch, list(layer_names), [np.asarray(a) for a in activations]))
+        if self._error is not None:
+            return
+        activations = [np.asarray(a) for a in activations]
+        size = sum(a.nbytes for a in activations)
+        with self._room:
+            self._room.wait_for(lambda: self._pending_bytes == 0 or self._pending_bytes + size <= self.max_pending_bytes)
+            self._pending_bytes += size
+        self._queue.put((epoch, list(layer_names), activations, size))
 
     def _work(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is not None:
-                continue
-            epoch, layer_names, activations = item
+            epoch, layer_names, activations, size = item
+            started = time.perf_counter()
             try:
-                for layer_index, (name, values) in enumerate(zip(layer_names, activations)):
-                    self._frames.append(self.estimator_set.estimate(
-                        values[None], self.labels, np.array([epoch]), layer_index, name, self.run))
+                if self._error is None:
+                    for layer_index, (name, values) in enumerate(zip(layer_names, activations)):
+                        self._frames.append(self.estimator_set.estimate(
+                            values[None], self.labels, np.array([epoch]), layer_index, name, self.run))
             except BaseException as exc:  # handed to the training thread by result()
                 self._error = exc
+            self.busy_seconds += time.perf_counter() - started
+            with self._room:
+                self._pending_bytes -= size
+                self._room.notify_all()
 
     def result(self) -> pd.DataFrame:
         """Wait for every queued snapshot; return the rows, or raise the first estimation error."""
@@ -230,11 +246,6 @@ class BackgroundEstimation:
     def abandon(self) -> None:
         """Stop after the snapshot being estimated (training failed); drop what is queued."""
         self._error = self._error or EstimationError("estimation abandoned")
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
         self._queue.put(None)
         self._thread.join()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,9 @@ class ExperimentResult:
     measures_path: Path
     plot_paths: list[Path] = field(default_factory=list)
     activation_paths: list[Path] = field(default_factory=list)
+    #: Wall times: ``repetitions`` (all of them, training and estimation), ``plotting``, and each
+    #: repetition's own split (``run_<k>.training``, ...).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _ignore_scalar(name: str, value: float, step: int) -> None:
@@ -125,11 +129,13 @@ def run_experiment(
     frames: list[pd.DataFrame] = []
     layer_names: list[str] = []
     failure: BaseException | None = None
+    started = time.perf_counter()
     try:
         for run, outcome in _repetitions(settings, output_dir, metrics):
             if isinstance(outcome, BaseException):
                 failure = failure or outcome
                 continue
+            result.seconds.update({f"run_{run}.{part}": value for part, value in outcome.seconds.items()})
             for metric in outcome.metrics:
                 metrics.log(run, *metric)
             frames.append(outcome.measures)
@@ -145,7 +151,10 @@ def run_experiment(
         if result.measures_path.exists():
             add_artifact(str(result.measures_path), MEASURES_FILE)
 
+    result.seconds["repetitions"] = time.perf_counter() - started
+    started = time.perf_counter()
     result.plot_paths = draw_plots(plotters, result.measures, settings, layer_names, outputs)
+    result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
     return result

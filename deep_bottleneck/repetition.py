@@ -7,11 +7,14 @@ process or in worker processes (see ``deep_bottleneck.pipeline``), with identica
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import keras
+import numpy as np
 import pandas as pd
 
 from deep_bottleneck import plugins
@@ -34,6 +37,8 @@ class RepetitionResult:
         activation_path: Its activation file.
         layer_names: Names of the recorded layers, input side first.
         metrics: ``(name, value, epoch)`` of every epoch's metrics, when they were not logged live.
+        seconds: Wall time of ``training`` (snapshots included), of ``estimation`` (the estimators' own
+            time, mostly while training went on) and of ``estimation_after_training`` (what was left then).
     """
 
     run: int
@@ -41,6 +46,7 @@ class RepetitionResult:
     activation_path: Path
     layer_names: list[str]
     metrics: list[tuple[str, float, int]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
@@ -52,6 +58,23 @@ def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
         input_size=training.X.shape[1], output_size=training.n_classes,
         max_norm_weights=settings["max_norm_weights"], initial_bias=settings["initial_bias"],
     )
+
+
+def set_random_seed(seed: int) -> None:
+    """What ``keras.utils.set_random_seed`` does for this backend, without importing TensorFlow (which that
+    function imports whenever it is installed, to seed it: ~0.5 GB and seconds per process) unless it is
+    the backend."""
+    if keras.backend.backend() in ("tensorflow", "torch"):
+        keras.utils.set_random_seed(seed)
+        return
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def build_callback(name: str, arguments: dict, run: int) -> keras.callbacks.Callback:
@@ -76,7 +99,7 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
     """
     seed = settings["seed"] + run
     keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     training, test = plugins.load_plugin("dataset", settings["dataset"])
     mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
     model = build_model(settings, training)
@@ -91,9 +114,14 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
         EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
     ] + [build_callback(name, arguments, run) for name, arguments in settings["callbacks"]]
+    started = time.perf_counter()
     try:
         train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
     except BaseException:
         estimation.abandon()
         raise
-    return RepetitionResult(run, estimation.result(), activation_path, recorder.layer_names, collected)
+    trained = time.perf_counter()
+    measures = estimation.result()
+    seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
+               "estimation_after_training": time.perf_counter() - trained}
+    return RepetitionResult(run, measures, activation_path, recorder.layer_names, collected, seconds)

@@ -118,6 +118,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
         for path in result.plot_paths:
             print(f"Plot: {path}")
         print(f"Information measures: {result.measures_path}")
-        return {"measures": str(result.measures_path), "plots": [str(p) for p in result.plot_paths]}
+        return {"measures": str(result.measures_path), "plots": [str(p) for p in result.plot_paths],
+                "seconds": {part: round(value, 3) for part, value in result.seconds.items()}}
 
     return experiment

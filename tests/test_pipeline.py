@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deep_bottleneck import plugins
 from deep_bottleneck.activation_store import ActivationFile, ActivationWriter
 from deep_bottleneck.errors import ConfigError, EstimationError
 from deep_bottleneck.estimation import LabelledEstimator, estimate_activation_file
@@ -101,3 +102,71 @@ def test_a_diverging_run_stops_with_a_clear_error_and_keeps_earlier_results(tmp_
     assert measures["run"].unique().tolist() == [0] and len(measures) == 3 * 6
     assert artifacts == ["information_measures.csv"]
     assert (tmp_path / "activations" / "run_1.h5").exists()
+
+
+def test_several_estimators_in_one_run_measure_what_each_measures_alone(tmp_path, short_config):
+    """One training, one pass over the activations, the KDE bounds in one kernel pass: the same numbers as
+    estimating the recorded activations with each estimator on its own."""
+    estimators = [["mi_estimator.binning", {"discretization_range": 0.07}],
+                  ["mi_estimator.upper", {"discretization_range": 0.001}],
+                  ["mi_estimator.lower", {"discretization_range": 0.001}]]
+    single_keys = {"estimator", "discretization_range"}
+    config = {**{k: v for k, v in short_config.items() if k not in single_keys}, "epochs": 3,
+              "estimators": estimators}
+    artifacts = []
+    result = run_experiment(config, tmp_path, add_artifact=lambda path, name: artifacts.append(name))
+    assert set(artifacts) == {"information_measures.csv", "infoplane_binning.png", "infoplane_lower.png",
+                              "infoplane_upper.png"}
+    for name, arguments in estimators:
+        label = name.rsplit(".", 1)[-1]
+        alone = estimate_activation_file(plugins.load_plugin("estimator", name, **arguments),
+                                         result.activation_paths[0], run=0)
+        together = result.measures[result.measures["estimator"] == label].reset_index(drop=True)
+        np.testing.assert_allclose(together[["MI_XM", "MI_YM"]], alone[["MI_XM", "MI_YM"]], rtol=0, atol=1e-9)
+        assert together[["epoch", "layer"]].equals(alone[["epoch", "layer"]])
+
+
+def test_repetitions_in_parallel_equal_repetitions_one_at_a_time(tmp_path, short_config):
+    config = {**short_config, "epochs": 4, "n_runs": 3}
+    metrics = {1: [], 2: []}
+    results = {workers: run_experiment({**config, "parallel_runs": workers}, tmp_path / str(workers),
+                                       log_scalar=lambda *m, workers=workers: metrics[workers].append(m))
+               for workers in (1, 2)}
+    pd.testing.assert_frame_equal(results[1].measures, results[2].measures, check_exact=True)
+    assert sorted(metrics[1]) == sorted(metrics[2])
+    for first, second in zip(results[1].activation_paths, results[2].activation_paths):
+        with ActivationFile(first) as a, ActivationFile(second) as b:
+            for name in a.layer_names:
+                np.testing.assert_array_equal(a.layer(name)[:], b.layer(name)[:])
+
+
+def test_estimators_and_the_single_estimator_keys_are_not_mixed(tmp_path, short_config):
+    with pytest.raises(ConfigError, match=r"\['discretization_range'\] and 'estimators' both choose estimators"):
+        run_experiment({**short_config, "estimators": ["mi_estimator.upper"], "discretization_range": 0.001},
+                       tmp_path / "run")
+    with pytest.raises(ConfigError, match="configured identically"):
+        run_experiment({**{k: v for k, v in short_config.items() if k != "estimator"},
+                        "estimators": ["mi_estimator.upper", ["mi_estimator.upper", {}]]}, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_canonical_experiment_equals_the_one_run_at_a_time_path(tmp_path, project_root):
+    """configs/tishby.json, shortened: repetitions in parallel, estimated while training, KDE bounds in one pass,
+    against the path before the speed work (one repetition at a time, each estimator on its own, from the
+    activation files after training)."""
+    import json
+
+    canonical = {**json.loads((project_root / "configs" / "tishby.json").read_text()), "epochs": 12, "n_runs": 2}
+    new = run_experiment(canonical, tmp_path / "new").measures
+    reference = []
+    for name, arguments in canonical["estimators"]:
+        single = {k: v for k, v in canonical.items() if k != "estimators"}
+        single |= {"estimator": name, "discretization_range": arguments["discretization_range"], "parallel_runs": 1}
+        old = run_experiment(single, tmp_path / name)
+        for run, path in enumerate(old.activation_paths):
+            measures = estimate_activation_file(plugins.load_plugin("estimator", name, **arguments), path, run)
+            reference.append(measures.assign(estimator=name.rsplit(".", 1)[-1]))
+    joined = new.merge(pd.concat(reference), on=["estimator", "run", "epoch", "layer"], validate="one_to_one")
+    assert len(joined) == len(new) == 3 * 2 * 12 * 6
+    assert (joined["MI_XM_x"] - joined["MI_XM_y"]).abs().max() < 1e-4
+    assert (joined["MI_YM_x"] - joined["MI_YM_y"]).abs().max() < 1e-4
