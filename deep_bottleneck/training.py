@@ -2,9 +2,11 @@
 
 On JAX, ``keras.Model.fit`` spends most of an epoch of a small net in Python bookkeeping
 (about 3x a hand-written ``jax.jit`` loop here). ``train`` therefore runs its own loop on JAX:
-one jitted step per batch built from the model's ``stateless_call`` and the optimizer's
-``stateless_apply``, the same shuffling, loss and metrics as ``fit``, and the callbacks'
-epoch hooks (batch hooks are not called). Other backends use ``model.fit``.
+each epoch is one compiled program (the batches in a ``lax.scan`` of steps built from the model's
+``stateless_call`` and the optimizer's ``stateless_apply``, then the validation metrics), with the
+same shuffling, loss and metrics as ``fit``, and the callbacks' epoch hooks (batch hooks are not
+called). Its weights are bit for bit those of one compiled step per batch. Other backends use
+``model.fit``.
 """
 
 from __future__ import annotations
@@ -88,15 +90,15 @@ def _train_jax(
         # fit reports the batch-size-weighted mean over batches of (mean loss + added losses).
         return per_row.mean() + added, (non_trainable, per_row.sum() + added * len(x), correct.sum())
 
-    @jax.jit
-    def train_step(state, totals, x, y):
+    def train_step(carry, rows, x_all, y_all):
+        state, totals = carry
         trainable, non_trainable, optimizer_state = state
+        x, y = jnp.take(x_all, rows, axis=0), jnp.take(y_all, rows, axis=0)
         (_, (non_trainable, loss_sum, n_correct)), grads = jax.value_and_grad(
             forward_loss, has_aux=True)(trainable, non_trainable, x, y)
         trainable, optimizer_state = optimizer.stateless_apply(optimizer_state, grads, trainable)
         return (trainable, non_trainable, optimizer_state), (totals[0] + loss_sum, totals[1] + n_correct)
 
-    @jax.jit
     def evaluate(trainable, non_trainable, x, y):
         probabilities, _, losses = model.stateless_call(
             trainable, non_trainable, x, training=False, return_losses=True)
@@ -104,11 +106,27 @@ def _train_jax(
         correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
         return jnp.stack([per_row.mean() + added_loss(losses, per_row.dtype), correct.mean()])
 
+    n_rows = len(training.X)
+    n_full, remainder = divmod(n_rows, batch_size)
+
+    @jax.jit
+    def train_epoch(state, order, x_all, y_all, x_val, y_val):
+        """One epoch in one program: the full batches in a loop, then the last, smaller one."""
+        carry = (state, (jnp.zeros(()), jnp.zeros((), dtype=jnp.int32)))
+        if n_full:
+            carry, _ = jax.lax.scan(lambda c, rows: (train_step(c, rows, x_all, y_all), None),
+                                    carry, order[:n_full * batch_size].reshape(n_full, batch_size))
+        if remainder:
+            carry = train_step(carry, order[n_full * batch_size:], x_all, y_all)
+        state, (loss_sum, n_correct) = carry
+        validation_metrics = evaluate(state[0], state[1], x_val, y_val)
+        return state, jnp.concatenate([jnp.stack([loss_sum, n_correct.astype(loss_sum.dtype)]), validation_metrics])
+
     state = (
         _values(model.trainable_variables), _values(model.non_trainable_variables), _values(optimizer.variables),
     )
+    x_all, y_all = jnp.asarray(training.X), jnp.asarray(training.Y)
     x_val, y_val = jnp.asarray(validation.X), jnp.asarray(validation.Y)
-    n_rows = len(training.X)
     rng = np.random.default_rng(seed)
     callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs, verbose=0)
     model.stop_training = False
@@ -116,18 +134,14 @@ def _train_jax(
     try:
         for epoch in range(epochs):
             callback_list.on_epoch_begin(epoch)
-            order = rng.permutation(n_rows)
-            totals = (jnp.zeros(()), jnp.zeros((), dtype=jnp.int32))
-            for start in range(0, n_rows, batch_size):
-                rows = order[start:start + batch_size]
-                state, totals = train_step(state, totals, training.X[rows], training.Y[rows])
-            val_loss, val_accuracy = np.asarray(evaluate(state[0], state[1], x_val, y_val))
-            loss_sum, n_correct = np.asarray(totals[0]), np.asarray(totals[1])
+            order = rng.permutation(n_rows).astype(np.int32)
+            state, reported = train_epoch(state, order, x_all, y_all, x_val, y_val)
+            loss_sum, n_correct, val_loss, val_accuracy = np.asarray(reported).tolist()
             _assign(model.trainable_variables, state[0])
             _assign(model.non_trainable_variables, state[1])
             logs = {
-                "loss": float(loss_sum) / n_rows, "accuracy": float(n_correct) / n_rows,
-                "val_loss": float(val_loss), "val_accuracy": float(val_accuracy),
+                "loss": loss_sum / n_rows, "accuracy": n_correct / n_rows,
+                "val_loss": val_loss, "val_accuracy": val_accuracy,
             }
             callback_list.on_epoch_end(epoch, logs)
             # Callbacks may replace the variables' buffers (Keras' predict donates them).
