@@ -25,6 +25,10 @@ class EstimationError(DeepBottleneckError):
     """Mutual information cannot be estimated from the given activations."""
 
 
+class RepetitionError(DeepBottleneckError):
+    """A repetition could not finish for a reason outside its own code (its worker process died)."""
+
+
 class ConfigWarning(UserWarning):
     """A config is usable but has something the user should change."""
 

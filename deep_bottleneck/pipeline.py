@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -22,6 +23,7 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.config import validate_config
+from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.data_split import select_mi_split
 from deep_bottleneck.estimation import estimator_labels, sorted_measures
 from deep_bottleneck.mi_estimator.base import entropy_bits
@@ -90,6 +92,10 @@ def _repetitions(settings: dict[str, Any], output_dir: Path,
             for run, future in enumerate(futures):
                 try:
                     yield run, future.result()
+                except BrokenProcessPool as exc:
+                    yield run, RepetitionError(
+                        f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have run "
+                        f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
                 except Exception as exc:
                     yield run, exc
         finally:

@@ -44,7 +44,9 @@ def run_folder(run: str, runs_dir: Path) -> Path:
     """
     folder = runs_dir / run if run.isdigit() else Path(run)
     if not (folder / "run.json").is_file():
-        raise ConfigError(f"No run {run!r}: {folder} holds no run.json (file store: {runs_dir}).")
+        raise ConfigError(f"No run {run!r}: {folder} holds no run.json (file store: {runs_dir}). Re-estimation "
+                          f"reads the run's recorded activations, which only the file store of the machine that "
+                          f"ran it holds (MongoDB keeps records, not activations); give that store with --runs-dir.")
     return folder.resolve()
 
 

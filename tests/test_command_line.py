@@ -165,3 +165,13 @@ def test_experiment_py_needs_no_working_directory_setup(python, tmp_path):
                           env={**environment, "DEEP_BOTTLENECK_RUNS_DIR": str(tmp_path / "runs")})
     assert done.returncode == 0, done.stderr
     assert stored_run(tmp_path / "runs", 1)["experiment"]["name"] == "demo"
+
+
+def test_a_repetition_whose_process_dies_is_reported_in_one_line(python, tmp_path):
+    runs = tmp_path / "runs"
+    done = experiment(python, tmp_path, runs, "with", "n_runs=2", "parallel_runs=2",
+                      "callbacks=['tests.crash_second_run_callback']", *TINY)
+    assert done.returncode == 1
+    assert "A worker process ended abruptly before repetition" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert stored_run(runs, 1)["status"] == "FAILED"

@@ -70,7 +70,7 @@ def test_metrics_are_series_by_step_and_artifacts_load_lazily(loader):
     assert plot.img.ndim == 3
     measures = experiment.artifacts["information_measures.csv"]
     assert isinstance(measures, CSVArtifact)
-    assert list(measures.show().columns) == ["epoch", "layer", "run", "MI_XM", "MI_YM"]
+    assert list(measures.show().columns) == ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
 
 
 def test_cohort_comparison_helpers(loader):
