@@ -14,12 +14,13 @@ class-membership matrix. Identical rows are merged with their multiplicity. The 
 compiled XLA program over blocks of rows (XLA uses every core); it evaluates the full matrix, both
 D_ij and D_ji. Memory is bounded by the block size, not by N^2.
 
-Distances are as accurate as a float64 evaluation needs (results agree with one to ~1e-7 bits at
-activations up to a few hundred, any width). Up to ``DIRECT_DISTANCE_MAX_WIDTH`` units they are
+Results agree with a float64 evaluation of the formulas on the same input (to ~1e-7 bits for
+activations up to a few hundred, ~3e-5 bits at 3000, at any width). Up to ``DIRECT_DISTANCE_MAX_WIDTH`` units they are
 summed from float32 coordinate differences of the rows as given (float32 input is not shifted first:
 a shift in float32 would round it; float64 input is centred in float64, then cast). Wider layers use
 ||a||^2 + ||b||^2 - 2 a.b with the rows centred and the Gram matrix computed in float64, in a
-program compiled under a scoped ``jax.enable_x64`` (the rest of the process stays 32-bit); only the
+program compiled under a scoped ``jax.enable_x64`` (the rest of the process stays 32-bit), one tile
+of at most ``COLUMN_TILE_MAX`` columns at a time so that float64 copies stay at tile size; only the
 exponentials and the class sums run in float32.
 """
 
@@ -36,6 +37,8 @@ BLOCK_ROWS = 256
 #: Up to this width distances are summed from float32 coordinate differences; wider layers use
 #: ||a||^2 + ||b||^2 - 2 a.b with a float64 matrix product.
 DIRECT_DISTANCE_MAX_WIDTH = 16
+#: Wide layers compare each block of rows with at most this many columns at a time.
+COLUMN_TILE_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -74,32 +77,59 @@ def _compiled_kernel_sums(direct_distances: bool):
     import jax
     import jax.numpy as jnp
 
-    @jax.jit
-    def kernel_sums_of_blocks(points, weights, scale_lower, offset=None):
-        n_points, width = points.shape
-        if direct_distances:
-            points_by_unit = points.T
+    def kernels_times(distances, weights, scale_lower):
+        kernel_lower = jnp.exp(-scale_lower * distances)
+        kernel_upper = jnp.square(jnp.square(kernel_lower))
+        return kernel_lower @ weights, kernel_upper @ weights
 
-            def distances_of(rows, first_row):
-                # One broadcast per unit, which XLA fuses with the kernel into one loop over pairs.
-                return sum(jnp.square(rows[:, k, None] - points_by_unit[k][None, :]) for k in range(width))
-        else:
-            points = points.astype(jnp.float64) - offset
-            squared_norms = jnp.sum(points * points, axis=1)
+    def direct_block_function(points, weights, scale_lower, offset):
+        points_by_unit = points.T
 
-            def distances_of(rows, first_row):
-                distances = jnp.sum(rows * rows, axis=1)[:, None] + squared_norms[None, :] - 2.0 * (rows @ points.T)
-                # A row's distance to itself is 0, not the rounding error of the expansion.
-                own_column = first_row + jnp.arange(BLOCK_ROWS)
-                distances = jnp.where(own_column[:, None] == jnp.arange(n_points)[None, :], 0.0, distances)
-                return jnp.maximum(distances, 0.0).astype(jnp.float32)
+        def one_block(block):
+            rows, _ = block
+            # One broadcast per unit, which XLA fuses with the kernel into one loop over pairs.
+            distances = sum(jnp.square(rows[:, k, None] - points_by_unit[k][None, :]) for k in range(rows.shape[1]))
+            return kernels_times(distances, weights, scale_lower)
+
+        return one_block
+
+    def gram_block_function(points, weights, scale_lower, offset):
+        # Column tiles keep the float64 copies at tile size instead of a float64 copy of all points.
+        n_points, n_classes = weights.shape
+        tile = min(n_points & -n_points, COLUMN_TILE_MAX)
+        squared_norms = jnp.sum(jnp.square(points.astype(jnp.float64) - offset), axis=1)
+        tiles = (points.reshape(-1, tile, points.shape[1]), squared_norms.reshape(-1, tile),
+                 weights.reshape(-1, tile, n_classes), jnp.arange(0, n_points, tile))
 
         def one_block(block):
             rows, first_row = block
-            kernel_lower = jnp.exp(-scale_lower * distances_of(rows, first_row))
-            kernel_upper = jnp.square(jnp.square(kernel_lower))
-            return kernel_lower @ weights, kernel_upper @ weights
+            rows = rows.astype(jnp.float64) - offset
+            rows_squared_norms = jnp.sum(rows * rows, axis=1)
+            own_column = first_row + jnp.arange(BLOCK_ROWS)
 
+            def add_tile(sums, column_tile):
+                columns, columns_squared_norms, columns_weights, first_column = column_tile
+                columns = columns.astype(jnp.float64) - offset
+                distances = (rows_squared_norms[:, None] + columns_squared_norms[None, :]
+                             - 2.0 * (rows @ columns.T))
+                # A row's distance to itself is 0, not the rounding error of the expansion.
+                distances = jnp.where(own_column[:, None] == first_column + jnp.arange(tile)[None, :], 0.0, distances)
+                lower, upper = kernels_times(jnp.maximum(distances, 0.0).astype(jnp.float32), columns_weights,
+                                             scale_lower)
+                return (sums[0] + lower, sums[1] + upper), None
+
+            zeros = jnp.zeros((BLOCK_ROWS, n_classes), dtype=jnp.float32)
+            sums, _ = jax.lax.scan(add_tile, (zeros, zeros), tiles)
+            return sums
+
+        return one_block
+
+    block_function = direct_block_function if direct_distances else gram_block_function
+
+    @jax.jit
+    def kernel_sums_of_blocks(points, weights, scale_lower, offset=None):
+        n_points, width = points.shape
+        one_block = block_function(points, weights, scale_lower, offset)
         lower, upper = jax.lax.map(one_block, (points.reshape(-1, BLOCK_ROWS, width),
                                                jnp.arange(0, n_points, BLOCK_ROWS)))
         return lower.reshape(n_points, -1), upper.reshape(n_points, -1)

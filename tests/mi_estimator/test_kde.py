@@ -21,12 +21,13 @@ def test_matches_the_direct_formulas_with_duplicates_and_three_classes(noise_var
 
 
 @pytest.mark.parametrize("width", [5, 40])
-def test_block_size_and_padding_do_not_change_the_result(monkeypatch, width):
+def test_block_and_tile_sizes_and_padding_do_not_change_the_result(monkeypatch, width):
     rng = np.random.default_rng(1)
     activations = rng.normal(size=(900, width)) * 0.3
     labels = rng.integers(0, 2, size=900)
     reference = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
     monkeypatch.setattr(kde, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(kde, "COLUMN_TILE_MAX", 256)
     kde._compiled_kernel_sums.cache_clear()
     blocked = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
     kde._compiled_kernel_sums.cache_clear()
