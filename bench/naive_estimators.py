@@ -1,7 +1,9 @@
 """Straightforward reference implementations of the estimators' formulas, for benchmarks only.
 
 One (snapshot, layer, class) at a time, with plain numpy, as the original framework did:
-a fresh distance matrix per call, ``logsumexp`` over it, separate calls for each bound.
+a fresh distance matrix per call, ``logsumexp`` over it, separate calls for each bound. Distances
+are computed in float64 (until recently in the activations' float32), so the naive results are
+also the accuracy reference.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ def binning(activations: np.ndarray, labels: np.ndarray, bin_width: float) -> tu
 
 
 def pairwise_squared_distances(points: np.ndarray) -> np.ndarray:
+    """||a||^2 + ||b||^2 - 2 a.b in float64, the points centred first (distances do not depend on it)."""
+    points = np.asarray(points, dtype=np.float64)
+    points = points - points.mean(axis=0)
     squared_norms = (points ** 2).sum(axis=1)
     return squared_norms[:, None] + squared_norms[None, :] - 2 * points @ points.T
 
