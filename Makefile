@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
 
-.PHONY: demo test install install-dev mongo bench clean
+.PHONY: demo test install install-dev mongo bench tishby clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ mongo: $(VENV)/.installed-mongo
 
 bench: install-dev
 	$(BIN)/python bench/training_speed.py
+
+# The canonical Tishby experiment end to end (binning + both KDE bounds), one run and five.
+tishby: install
+	$(BIN)/python bench/tishby.py --runs 1
+	$(BIN)/python bench/tishby.py --runs 5
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
