@@ -29,7 +29,7 @@ from deep_bottleneck.activation_store import ActivationFile  # noqa: E402
 from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder  # noqa: E402
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
-from deep_bottleneck.estimation import estimate_activation_file  # noqa: E402
+from deep_bottleneck.estimation import LabelledEstimator, estimate_activation_file  # noqa: E402
 from deep_bottleneck.mi_estimator import binning, kde  # noqa: E402
 from deep_bottleneck import plugins  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402
@@ -115,6 +115,15 @@ def main() -> None:
               f"max |difference| {np.abs(fast[:, subset] - naive).max():.2e} bits")
     print(f"KDE upper+lower as two plug-in runs: fast {fast_seconds_total:.2f} s, naive {naive_seconds_total:.2f} s, "
           f"speed-up {naive_seconds_total / fast_seconds_total:.1f}x (noise variance {args.noise})")
+
+    both = [LabelledEstimator(bound, plugins.load_plugin("estimator", f"mi_estimator.{bound}",
+                                                         discretization_range=args.noise))
+            for bound in ("upper", "lower")]
+    start = time.perf_counter()
+    estimate_activation_file(both, ACTIVATIONS, run=0)
+    shared_seconds = time.perf_counter() - start
+    print(f"KDE upper+lower in one run (estimators [upper, lower], one kernel pass): {shared_seconds:.2f} s, "
+          f"{fast_seconds_total / shared_seconds:.2f}x faster than the two plug-in runs")
 
     snapshot = layers[0][n_snapshots // 2]
     estimator = kde.KDEBoundEstimator(args.noise, "upper")
