@@ -11,11 +11,12 @@ was required) ends with one message and exit status 1, without a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from deep_bottleneck.errors import ConfigError, DeepBottleneckError
+from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 
 CONFIG_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 DEFAULT_NAME = "deep_bottleneck"
@@ -27,6 +28,7 @@ Storage options (read by deep-bottleneck before Sacred's own options):
   --mongo_only      Stop instead of falling back to the file store when MongoDB is unreachable
                     (else $DEEP_BOTTLENECK_MONGO_ONLY=1).
 Runs always go to the file store: runs/ beside experiment.py, or $DEEP_BOTTLENECK_RUNS_DIR.
+(Sacred's own -m/--mongo_db option below is another way to reach MongoDB; --mongo_db NAME above is read first.)
 A run is named after its config file(s) unless -n/--name NAME is given.
 """
 
@@ -111,7 +113,11 @@ def _checked_config_file(argument: str, project_root: Path) -> Path:
                 f"{argument!r} after 'with' is neither key=value nor a config file; give updates as "
                 f"key=value (e.g. epochs=100) and config files by their path (e.g. configs/demo.json)."
             )
-        raise ConfigError(f"Config file {argument!r} not found (looked in {Path.cwd()} and {project_root}).")
+        folders = dict.fromkeys([Path.cwd().resolve(), project_root.resolve()])
+        nearby = [str(p.relative_to(folder)) for folder in folders
+                  for p in (folder / argument).parent.glob("*.json") if p.is_file()]
+        raise ConfigError(f"Config file {argument!r} not found (looked in {' and '.join(map(str, folders))})."
+                          f"{closest_match_hint(argument, nearby)}")
     text = path.read_text()
     if path.suffix == ".json":
         try:
@@ -145,6 +151,18 @@ def run_name(argv: list[str]) -> str:
     return "+".join(stems) or DEFAULT_NAME
 
 
+def usage_error(docopt_message: str) -> str:
+    """One line from docopt's usage error (which it hands over as the exit code, with Sacred's usage text)."""
+    unknown = re.findall(r"Option\((?:'(-\w)'|None), (?:'(--[\w-]+)'|None)", docopt_message)
+    if unknown:
+        return f"Unknown option {' '.join(short or long for short, long in unknown)}."
+    stray = re.findall(r"Argument\(None, '([^']*)'\)", docopt_message)
+    if stray:
+        return f"Unexpected argument {' '.join(map(repr, stray))}: config updates and files follow 'with'."
+    first_line = docopt_message.strip().splitlines()[0] if docopt_message.strip() else "bad command line"
+    return first_line.replace("dummy", "experiment.py") + ("" if first_line.endswith(".") else ".")
+
+
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
     from deep_bottleneck.run_storage import default_runs_dir, mongo_observer, settings_from_environment
@@ -163,7 +181,10 @@ def main(argv: list[str], project_root: Path) -> int:
     try:
         run = experiment.run_commandline(sacred_argv)
     except SystemExit as exit_:
-        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
+        if exit_.code is None or isinstance(exit_.code, int):
+            return exit_.code or 0
+        print(f"error: {usage_error(str(exit_.code))} See experiment.py --help.", file=sys.stderr)
+        return 1
     if run is None:
         return 1
     return 0 if run.status == "COMPLETED" else 1

@@ -15,7 +15,7 @@ from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.pipeline import run_experiment
-from deep_bottleneck.run_storage import FileStore, content_type, largest_mongo_run_id
+from deep_bottleneck.run_storage import PROJECT_ROOT, FileStore, content_type, largest_mongo_run_id
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
@@ -85,7 +85,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     from deep_bottleneck.command_line import STORAGE_HELP
 
     runs_dir = Path(runs_dir).resolve()
-    experiment = Experiment(name, save_git_info=False)
+    # Sources are recorded, and the usage line is written, relative to the project folder.
+    experiment = Experiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT))
     experiment.doc = STORAGE_HELP
     experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
@@ -108,16 +109,18 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     @experiment.main
     def main(_config, _run, regularization=None, estimator_args=None):
         config = {key: value for key, value in dict(_config).items() if key in KEY_CHECKS}
+        run_folder = run_output_dir(_run, runs_dir)
         try:
             result = run_experiment(
-                config, run_output_dir(_run, runs_dir), log_scalar=_run.log_scalar,
+                config, run_folder, log_scalar=_run.log_scalar,
                 add_artifact=lambda path, name: _run.add_artifact(path, name, content_type=content_type(name)),
             )
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
+        # Sacred keeps each artifact's copy in the run's folder.
         for path in result.plot_paths:
-            print(f"Plot: {path}")
-        print(f"Information measures: {result.measures_path}")
+            print(f"Plot: {run_folder / path.name}")
+        print(f"Information measures: {run_folder / result.measures_path.name}")
         return {"measures": str(result.measures_path), "plots": [str(p) for p in result.plot_paths],
                 "seconds": {part: round(value, 3) for part, value in result.seconds.items()}}
 

@@ -114,6 +114,9 @@ BAD_INPUT = {
     "binning strategy": (["with", "estimator_args.strategy=adaptve"], "'adaptve'. Did you mean 'adaptive'?"),
     "estimator argument": (["with", "estimator_args.bins=3"], "Did you mean 'n_bins'?"),
     "mongo flag value": (["--mongo_url", "with", "epochs=2"], "--mongo_url needs a value"),
+    "misspelt option": (["--nmae", "x", "with", "epochs=2"], "error: Unknown option --nmae. See experiment.py --help."),
+    "misspelt with": (["wth", "epochs=2"], "Unexpected argument 'epochs=2': config updates and files follow 'with'."),
+    "config file near a real one": (["with", "configs/dmeo.json"], "Did you mean 'configs/demo.json'?"),
 }
 
 

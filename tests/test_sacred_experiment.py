@@ -29,7 +29,7 @@ def test_run_from_another_folder_is_stored_with_metrics_and_artifacts(project_ro
     assert metrics["training.accuracy"]["steps"] == [0, 1, 2]
     assert len(metrics["validation.loss"]["values"]) == 3
     assert (run_dir / "activations" / "run_0.h5").stat().st_size > 0
-    assert str(run_dir / "outputs" / "infoplane.png") in done.stdout
+    assert f"Plot: {run_dir / 'infoplane.png'}" in done.stdout and (run_dir / "infoplane.png").exists()
     assert "\r" not in (run_dir / "cout.txt").read_text()
 
 
