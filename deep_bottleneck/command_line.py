@@ -172,7 +172,8 @@ def main(argv: list[str], project_root: Path) -> int:
         flags, sacred_argv = split_storage_flags(list(argv))
         sacred_argv = resolve_config_files(sacred_argv, project_root)
         settings = settings_from_environment(flags.mongo_url, flags.mongo_db, flags.mongo_only)
-        asks_for_help = any(a in ("-h", "--help", "help") for a in sacred_argv[1:2] + sacred_argv[1:])
+        options = sacred_argv[1:sacred_argv.index("with")] if "with" in sacred_argv else sacred_argv[1:]
+        asks_for_help = any(a in ("-h", "--help", "help") for a in options)
         observer = mongo_observer(settings) if settings is not None and not asks_for_help else None
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -95,10 +95,6 @@ class EstimatorSet:
                             for v in variances}
         self._others = [e for e in self.estimators if not isinstance(e.estimator, KDEBoundEstimator)]
 
-    @property
-    def labels(self) -> list[str]:
-        return [e.label for e in self.estimators]
-
     def estimate(self, activations: np.ndarray, labels: np.ndarray, epochs: np.ndarray, layer_index: int,
                  layer_name: str, run: int) -> pd.DataFrame:
         """Rows of ``MEASURE_COLUMNS`` for one layer's snapshots ``activations`` [S, N, d] at ``epochs`` [S].

@@ -90,11 +90,11 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
     stored = json.loads((folder / "config.json").read_text())
     settings = validate_config({**{key: value for key, value in stored.items() if key not in SINGLE_ESTIMATOR_KEYS},
                                 "estimators": entries})
-    activation_files = sorted((folder / "activations").glob("run_*.h5"), key=lambda p: int(p.stem.split("_")[1]))
+    activation_files = sorted((folder / "activations").glob("run_*.h5"), key=_repetition_index)
     if not activation_files:
         raise ConfigError(f"Run {folder.name} has no recorded activations in {folder / 'activations'}.")
     estimators = load_estimators(settings["estimators"])
-    measures = sorted_measures([estimate_activation_file(estimators, path, int(path.stem.split("_")[1]))
+    measures = sorted_measures([estimate_activation_file(estimators, path, _repetition_index(path))
                                 for path in activation_files])
     layer_names = _layer_names(activation_files[0])
     taken = set(run.get("artifacts", [])) | {p.name for p in (folder / "outputs").glob("*")}
@@ -116,6 +116,10 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _repetition_index(activation_file: Path) -> int:
+    return int(activation_file.stem.split("_")[1])
 
 
 def _layer_names(path: Path) -> list[str]:
