@@ -1,7 +1,8 @@
 """The command line of ``experiment.py``: storage flags, config files checked before Sacred sees them,
 and the run's name.
 
-    python experiment.py [--mongo_url URL] [--mongo_db NAME] [--mongo_only] [SACRED OPTIONS] with [FILE.json] [key=value ...]
+    python experiment.py [--mongo_url URL] [--mongo_db NAME] [--mongo_only] [SACRED OPTIONS]
+        with [FILE.json] [key=value ...]
 
 The MongoDB flags are read here, not by Sacred, whose own ``-m/--mongo_db`` means something else.
 Every user mistake (a missing or malformed config file, an unknown key, an unreachable MongoDB that

@@ -177,7 +177,8 @@ class BackgroundEstimation:
     """Estimates each snapshot in a thread as soon as training records it, so estimation overlaps training.
 
     At most ``max_pending_bytes`` of snapshots wait in memory (always at least one snapshot); recording
-    waits when estimation falls that far behind. The rows equal those ``estimate_activation_file`` gives for the same activations.
+    waits when estimation falls that far behind. The rows equal those ``estimate_activation_file`` gives for the
+    same activations.
 
     Args:
         estimators: Labelled estimators.
@@ -208,7 +209,8 @@ class BackgroundEstimation:
         activations = [np.asarray(a) for a in activations]
         size = sum(a.nbytes for a in activations)
         with self._room:
-            self._room.wait_for(lambda: self._pending_bytes == 0 or self._pending_bytes + size <= self.max_pending_bytes)
+            self._room.wait_for(
+                lambda: self._pending_bytes == 0 or self._pending_bytes + size <= self.max_pending_bytes)
             self._pending_bytes += size
         self._queue.put((epoch, list(layer_names), activations, size))
 

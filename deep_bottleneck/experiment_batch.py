@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -117,8 +118,6 @@ def submission_command(
         ValueError: Unknown scheduler, or a path holds a comma (both schedulers split their lists of
             variables at commas).
     """
-    import os
-
     variables = {JOB_ROOT_VARIABLE: str(PROJECT_ROOT), JOB_PYTHON_VARIABLE: os.path.abspath(python)}
     if os.environ.get(RUNS_DIR_VARIABLE):
         variables[RUNS_DIR_VARIABLE] = os.path.abspath(os.environ[RUNS_DIR_VARIABLE])
@@ -133,6 +132,6 @@ def submission_command(
         return ["qsub", "-terse", "-o", output_dir, "-e", output_dir, "-v", ",".join(assignments + forwarded),
                 str(SGE_SCRIPT), *arguments]
     if scheduler == "slurm":
-        return ["sbatch", "--parsable", f"--output={output_dir}/%j.out", "--export=" + ",".join(["ALL", *assignments]),
-                str(SLURM_SCRIPT), *arguments]
+        return ["sbatch", "--parsable", f"--output={output_dir}/%j.out",
+                "--export=" + ",".join(["ALL", *assignments]), str(SLURM_SCRIPT), *arguments]
     raise ValueError(f"Unknown scheduler {scheduler!r}; use 'sge' or 'slurm'.")

@@ -177,7 +177,8 @@ def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any],
     for label, (name, _) in zip(labels, settings["estimators"]):
         context = PlotContext(
             split=settings["calculate_mi_for"], n_rows=len(mi_split.y), label_entropy=entropy_bits(mi_split.y),
-            layer_names=layer_names, estimator=name, file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
+            layer_names=layer_names, estimator=name,
+            file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
         )
         for plotter in plotters:
             paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
