@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import json
 import numbers
 import warnings
@@ -128,16 +127,11 @@ def _plugin_list(kind: str) -> Callable[[str, Any], list]:
         for entry in value:
             name, arguments = (entry, {}) if isinstance(entry, str) else _name_and_arguments(key, entry)
             module = _plugin_module(kind, key, name)
-            # A callback's optional ``run`` parameter is filled in by the pipeline.
-            given = {"run": 0, **arguments} if kind == "callback" and "run" in _parameters(module) else arguments
+            given = plugins.with_run_index(kind, name, arguments, 0) if kind == "callback" else arguments
             _check_plugin_arguments(kind, key, name, module, given)
             checked.append([name, arguments])
         return checked
     return check
-
-
-def _parameters(module: ModuleType) -> set[str]:
-    return set(inspect.signature(module.load).parameters)
 
 
 def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:

@@ -89,10 +89,11 @@ class EstimatorSet:
     def __init__(self, estimators: Any) -> None:
         self.estimators = _as_labelled(estimators)
         kde = [e for e in self.estimators if isinstance(e.estimator, KDEBoundEstimator)]
-        variances = {e.estimator.noise_variance for e in kde}
-        #: KDE bounds sharing one kernel pass: noise variance -> [(bound, label)].
-        self._kde_groups = {v: [(e.estimator.bound, e.label) for e in kde if e.estimator.noise_variance == v]
-                            for v in variances}
+        #: KDE bounds sharing one kernel pass: noise variance -> (one of them, [(bound, label)]).
+        self._kde_groups: dict[float, tuple[KDEBoundEstimator, list[tuple[str, str]]]] = {}
+        for entry in kde:
+            group = self._kde_groups.setdefault(entry.estimator.noise_variance, (entry.estimator, []))
+            group[1].append((entry.estimator.bound, entry.label))
         self._others = [e for e in self.estimators if not isinstance(e.estimator, KDEBoundEstimator)]
 
     def estimate(self, activations: np.ndarray, labels: np.ndarray, epochs: np.ndarray, layer_index: int,
@@ -106,9 +107,8 @@ class EstimatorSet:
         results: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for entry in self._others:
             results[entry.label] = entry.estimator.estimate_snapshots(activations, labels)
-        for variance, bounds in self._kde_groups.items():
-            per_snapshot = [KDEBoundEstimator(variance, "upper").estimate_both(snapshot, labels)
-                            for snapshot in activations]
+        for estimator, bounds in self._kde_groups.values():
+            per_snapshot = [estimator.estimate_both(snapshot, labels) for snapshot in activations]
             for bound, label in bounds:
                 values = np.array([snapshot[bound] for snapshot in per_snapshot]).reshape(-1, 2)
                 results[label] = (values[:, 0], values[:, 1])

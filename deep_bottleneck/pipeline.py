@@ -21,21 +21,19 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from deep_bottleneck import plugins
+from deep_bottleneck.activation_store import ActivationFile
 from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import RepetitionError
-from deep_bottleneck.data_split import select_mi_split
 from deep_bottleneck.estimation import estimator_labels, sorted_measures
 from deep_bottleneck.mi_estimator.base import entropy_bits
 from deep_bottleneck.plotter.base import PlotContext
-from deep_bottleneck.repetition import RepetitionResult, build_model, run_repetition
+from deep_bottleneck.repetition import RepetitionResult, run_repetition
 
 MEASURES_FILE = "information_measures.csv"
 #: XLA settings of worker processes: one thread per operation, since the nets are too small to share
 #: (each worker is one core's worth of work).
 WORKER_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-
-__all__ = ["ExperimentResult", "run_experiment", "build_model", "MEASURES_FILE"]
 
 
 @dataclass
@@ -133,7 +131,6 @@ def run_experiment(
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=outputs / MEASURES_FILE)
     metrics = MetricsOverRuns(log_scalar, settings["n_runs"])
     frames: list[pd.DataFrame] = []
-    layer_names: list[str] = []
     failure: BaseException | None = None
     started = time.perf_counter()
     try:
@@ -146,7 +143,6 @@ def run_experiment(
                 metrics.log(run, *metric)
             frames.append(outcome.measures)
             result.activation_paths.append(outcome.activation_path)
-            layer_names = outcome.layer_names
             result.measures = sorted_measures(frames)
             result.measures.to_csv(result.measures_path, index=False)
         if failure is not None:
@@ -159,24 +155,25 @@ def run_experiment(
 
     result.seconds["repetitions"] = time.perf_counter() - started
     started = time.perf_counter()
-    result.plot_paths = draw_plots(plotters, result.measures, settings, layer_names, outputs)
+    result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
     return result
 
 
-def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], layer_names: list[str],
+def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], activation_path: Path,
                outputs: Path, always_suffix: bool = False) -> list[Path]:
     """Every plotter once per estimator; with several estimators (or ``always_suffix``), file names end in
-    ``_<estimator label>``."""
-    training, test = plugins.load_plugin("dataset", settings["dataset"])
-    mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
+    ``_<estimator label>``. The layer names and the labels of the rows MI was estimated on are read from an
+    activation file of the run."""
+    with ActivationFile(activation_path) as store:
+        layer_names, mi_labels = store.layer_names, store.labels
     labels = estimator_labels(settings["estimators"])
     paths = []
     for label, (name, _) in zip(labels, settings["estimators"]):
         context = PlotContext(
-            split=settings["calculate_mi_for"], n_rows=len(mi_split.y), label_entropy=entropy_bits(mi_split.y),
+            split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
             layer_names=layer_names, estimator=name,
             file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
         )

@@ -186,6 +186,14 @@ def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:
     return module.load(**kwargs)
 
 
+def with_run_index(kind: str, name: str, arguments: dict, run: int) -> dict:
+    """``arguments`` plus ``run`` when the plug-in's ``load`` has a ``run`` parameter they leave out: the
+    pipeline tells each callback which repetition it is built for."""
+    if "run" in accepted_arguments(kind, name) and "run" not in arguments:
+        return {**arguments, "run": run}
+    return arguments
+
+
 def accepted_arguments(kind: str, name: str) -> set[str]:
     """Names of the parameters the plug-in's ``load`` accepts."""
     return set(inspect.signature(load_module(kind, name).load).parameters)

@@ -96,7 +96,6 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
     estimators = load_estimators(settings["estimators"])
     measures = sorted_measures([estimate_activation_file(estimators, path, _repetition_index(path))
                                 for path in activation_files])
-    layer_names = _layer_names(activation_files[0])
     taken = set(run.get("artifacts", [])) | {p.name for p in (folder / "outputs").glob("*")}
     labels = estimator_labels(settings["estimators"])
     staging = folder / "outputs" / f".reestimate-{os.getpid()}"
@@ -105,7 +104,7 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
         written = [staging / MEASURES_FILE]
         measures.to_csv(written[0], index=False)
         plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
-        written += draw_plots(plotters, measures, settings, layer_names, staging, always_suffix=True)
+        written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True)
         names = [f"{Path(MEASURES_FILE).stem}_{'+'.join(labels)}.csv"] + [p.name for p in written[1:]]
         final = []
         for path, name in zip(written, names):
@@ -120,13 +119,6 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
 
 def _repetition_index(activation_file: Path) -> int:
     return int(activation_file.stem.split("_")[1])
-
-
-def _layer_names(path: Path) -> list[str]:
-    from deep_bottleneck.activation_store import ActivationFile
-
-    with ActivationFile(path) as store:
-        return store.layer_names
 
 
 def add_to_file_store(folder: Path, files: list[Path]) -> None:

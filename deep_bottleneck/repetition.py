@@ -35,7 +35,6 @@ class RepetitionResult:
         run: Index of the repetition.
         measures: Rows of ``estimation.MEASURE_COLUMNS``.
         activation_path: Its activation file.
-        layer_names: Names of the recorded layers, input side first.
         metrics: ``(name, value, epoch)`` of every epoch's metrics, when they were not logged live.
         seconds: Wall time of ``training`` (snapshots included), of ``estimation`` (the estimators' own
             time, mostly while training went on) and of ``estimation_after_training`` (what was left then).
@@ -44,7 +43,6 @@ class RepetitionResult:
     run: int
     measures: pd.DataFrame
     activation_path: Path
-    layer_names: list[str]
     metrics: list[tuple[str, float, int]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -77,13 +75,6 @@ def set_random_seed(seed: int) -> None:
     np.random.seed(seed)
 
 
-def build_callback(name: str, arguments: dict, run: int) -> keras.callbacks.Callback:
-    """A callback plug-in; its ``load`` gets ``run`` (the repetition's index) too if it has such a parameter."""
-    if "run" in plugins.accepted_arguments("callback", name) and "run" not in arguments:
-        arguments = {**arguments, "run": run}
-    return plugins.load_plugin("callback", name, **arguments)
-
-
 def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
                    log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
@@ -113,7 +104,8 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
         EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
-    ] + [build_callback(name, arguments, run) for name, arguments in settings["callbacks"]]
+    ] + [plugins.load_plugin("callback", name, **plugins.with_run_index("callback", name, arguments, run))
+         for name, arguments in settings["callbacks"]]
     started = time.perf_counter()
     try:
         train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
@@ -124,4 +116,4 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
     measures = estimation.result()
     seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
                "estimation_after_training": time.perf_counter() - trained}
-    return RepetitionResult(run, measures, activation_path, recorder.layer_names, collected, seconds)
+    return RepetitionResult(run, measures, activation_path, collected, seconds)

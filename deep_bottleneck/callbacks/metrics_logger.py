@@ -20,18 +20,16 @@ class MetricsLogger(keras.callbacks.Callback):
 
     Args:
         log_scalar: Receives metric name, value and the 0-based epoch.
-        prefix: Put before every metric name (the pipeline uses ``run_<k>.`` when repeating runs).
     """
 
-    def __init__(self, log_scalar: Callable[[str, float, int], None], prefix: str = "") -> None:
+    def __init__(self, log_scalar: Callable[[str, float, int], None]) -> None:
         super().__init__()
         self.log_scalar = log_scalar
-        self.prefix = prefix
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         for key, name in METRIC_NAMES.items():
             if logs and key in logs:
-                self.log_scalar(self.prefix + name, float(logs[key]), epoch)
+                self.log_scalar(name, float(logs[key]), epoch)
 
 
 class MetricsOverRuns:
