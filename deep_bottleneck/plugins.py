@@ -31,7 +31,7 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger"}
+_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger", "gradient_statistics"}
 
 
 def available(kind: str) -> list[str]:
