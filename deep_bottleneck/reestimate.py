@@ -104,7 +104,8 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
         written = [staging / MEASURES_FILE]
         measures.to_csv(written[0], index=False)
         plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
-        written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True)
+        written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True,
+                              estimator_plots_only=True)
         names = [f"{Path(MEASURES_FILE).stem}_{'+'.join(labels)}.csv"] + [p.name for p in written[1:]]
         final = []
         for path, name in zip(written, names):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 import keras
+import pandas as pd
 
 #: Keras log key -> metric name, as the original framework named them.
 METRIC_NAMES = {
@@ -46,9 +47,16 @@ class MetricsOverRuns:
         self.log_scalar = log_scalar
         self.n_runs = n_runs
         self._values: dict[str, dict[int, list[float]]] = {}
+        #: ``(run, name, epoch, value)`` of everything logged, for the plots.
+        self.rows: list[tuple[int, str, int, float]] = []
+
+    def frame(self) -> pd.DataFrame:
+        """Every logged value: columns ``run, name, epoch, value``."""
+        return pd.DataFrame(self.rows, columns=["run", "name", "epoch", "value"])
 
     def log(self, run: int, name: str, value: float, step: int) -> None:
         """Log one metric of repetition ``run``."""
+        self.rows.append((run, name, step, value))
         if self.n_runs == 1:
             self.log_scalar(name, value, step)
             return

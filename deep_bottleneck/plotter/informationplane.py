@@ -35,7 +35,7 @@ class InformationPlanePlotter(BasePlotter):
 
     def plot(self, measures: pd.DataFrame, context: PlotContext) -> plt.Figure:
         summary = average_over_runs(measures)
-        figure, axis = plt.subplots(figsize=(8, 6))
+        figure, axis = plt.subplots(figsize=(8, 6), layout="constrained")
         epochs = np.sort(summary["epoch"].unique())
         norm = plt.Normalize(epochs.min(), max(epochs.max(), epochs.min() + 1))
         cmap = plt.get_cmap(self.colormap)
