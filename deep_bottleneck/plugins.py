@@ -31,7 +31,8 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger", "gradient_statistics"}
+_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger", "gradient_statistics",
+                "activation_histograms"}
 
 
 def available(kind: str) -> list[str]:

@@ -1,0 +1,106 @@
+"""Histograms of recorded activations over the snapshots, pooled over every repetition of a run.
+
+Read from the run's activation files (``activations/run_<k>.h5``) a chunk of snapshots at a time, so memory
+stays bounded whatever the layer's width; of each snapshot at most ``max_values`` values per unit group are
+used (rows taken at an even stride), so wide layers cost no more than narrow ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from deep_bottleneck.activation_store import ActivationFile
+
+CHUNK_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Histograms:
+    """Counts of activations per bin at each snapshot.
+
+    Attributes:
+        epochs: Epochs every repetition recorded, [S].
+        edges: Bin edges, [bins + 1].
+        counts: [S, bins] for a whole layer, or [units, S, bins] per unit.
+        units: The units counted separately (empty for a whole layer).
+    """
+
+    epochs: np.ndarray
+    edges: np.ndarray
+    counts: np.ndarray
+    units: tuple[int, ...] = ()
+
+    @property
+    def fractions(self) -> np.ndarray:
+        """Counts as fractions of each snapshot's values."""
+        totals = self.counts.sum(axis=-1, keepdims=True)
+        return self.counts / np.maximum(totals, 1)
+
+
+def activation_files(run_dir: Path) -> list[Path]:
+    """Every repetition's activation file of a run, in repetition order."""
+    paths = list((Path(run_dir) / "activations").glob("run_*.h5"))
+    return sorted(paths, key=lambda path: int(path.stem.split("_")[-1]))
+
+
+def spread_units(width: int, max_units: int) -> list[int]:
+    """At most ``max_units`` unit indices spread evenly over a layer of ``width``, first and last included."""
+    return sorted({int(round(i)) for i in np.linspace(0, width - 1, min(width, max_units))})
+
+
+def _chunks(paths: Sequence[Path], layer: str, epochs: np.ndarray, units: Sequence[int] | None, max_values: int):
+    """Yield ``(snapshot positions in epochs, activations [s, rows, units])`` over all files."""
+    for path in paths:
+        with ActivationFile(path) as store:
+            dataset = store.layer(layer)
+            n_snapshots, n_rows, width = dataset.shape
+            columns = list(units) if units is not None else list(range(width))
+            group = len(columns) if units is None else 1
+            stride = max(1, math.ceil(n_rows * group / max_values))
+            wanted = np.flatnonzero(np.isin(store.epochs[:n_snapshots], epochs))
+            positions = np.searchsorted(epochs, store.epochs[wanted])
+            per_chunk = max(1, CHUNK_BYTES // max(1, n_rows * width * 4))
+            for start in range(0, len(wanted), per_chunk):
+                picked = wanted[start:start + per_chunk]
+                block = dataset[int(picked[0]):int(picked[-1]) + 1]
+                block = block[picked - picked[0]][:, ::stride][:, :, columns]
+                yield positions[start:start + per_chunk], block
+
+
+def layer_histograms(paths: Sequence[Path], layer: str, bins: int = 30, units: Sequence[int] | None = None,
+                     max_values: int = 2**16) -> Histograms:
+    """Histogram of one layer's activations at every snapshot all files recorded.
+
+    Args:
+        paths: Activation files (one per repetition); their counts are added.
+        layer: Layer name.
+        bins: Bins between the smallest and largest value of the layer over all snapshots.
+        units: Count these units separately; None pools all units of the layer.
+        max_values: Values per snapshot, file and unit group used at most (rows at an even stride).
+    """
+    common = None
+    for path in paths:
+        with ActivationFile(path) as store:
+            recorded = store.epochs[:store.layer(layer).shape[0]]
+        common = recorded if common is None else np.intersect1d(common, recorded)
+    epochs = np.sort(common)
+    low, high = np.inf, -np.inf
+    for _, block in _chunks(paths, layer, epochs, units, max_values):
+        low, high = min(low, float(block.min())), max(high, float(block.max()))
+    if not high > low:
+        low, high = low - 0.5, high + 0.5
+    edges = np.linspace(low, high, bins + 1)
+    n_groups = 1 if units is None else len(units)
+    counts = np.zeros((n_groups, len(epochs), bins), dtype=np.int64)
+    for positions, block in _chunks(paths, layer, epochs, units, max_values):
+        index = np.clip(((block - low) * (bins / (high - low))).astype(np.int64), 0, bins - 1)
+        group = np.zeros_like(index) if units is None else np.broadcast_to(np.arange(n_groups), index.shape)
+        snapshot = np.broadcast_to(positions[:, None, None], index.shape)
+        keys = (group * len(epochs) + snapshot) * bins + index
+        counts += np.bincount(keys.ravel(), minlength=counts.size).reshape(counts.shape)
+    return Histograms(epochs, edges, counts[0] if units is None else counts, tuple(units or ()))
