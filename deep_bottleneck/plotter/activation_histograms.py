@@ -63,11 +63,12 @@ def _chunks(paths: Sequence[Path], layer: str, epochs: np.ndarray, units: Sequen
             stride = max(1, math.ceil(n_rows * len(columns) / max_values))
             wanted = np.flatnonzero(np.isin(store.epochs[:n_snapshots], epochs))
             positions = np.searchsorted(epochs, store.epochs[wanted])
-            per_chunk = max(1, CHUNK_BYTES // max(1, math.ceil(n_rows / stride) * width * 4))
+            per_chunk = max(1, CHUNK_BYTES // max(1, n_rows * width * 4))
             for start in range(0, len(wanted), per_chunk):
                 picked = wanted[start:start + per_chunk]
-                block = dataset[int(picked[0]):int(picked[-1]) + 1, ::stride]
-                block = block[picked - picked[0]][:, :, columns]
+                # Whole snapshots, then the stride: HDF5's strided selection reads ten times slower.
+                block = dataset[int(picked[0]):int(picked[-1]) + 1]
+                block = block[picked - picked[0], ::stride][:, :, columns]
                 yield positions[start:start + per_chunk], block
 
 
