@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 from deep_bottleneck import plugins  # noqa: E402
 from deep_bottleneck.activation_store import ActivationWriter  # noqa: E402
 from deep_bottleneck.callbacks.gradient_statistics import COLUMNS as GRADIENT_COLUMNS, gradient_file  # noqa: E402
+from deep_bottleneck.callbacks.metrics_logger import stored_metrics  # noqa: E402
 from deep_bottleneck.config import validate_config  # noqa: E402
 from deep_bottleneck.pipeline import draw_plots  # noqa: E402
 from deep_bottleneck.snapshot_schedule import stepped_epochs  # noqa: E402
@@ -70,11 +71,7 @@ def stored_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Config, measures and metrics of a run in the file store."""
     config = json.loads((run_dir / "config.json").read_text())
     measures = pd.read_csv(run_dir / "information_measures.csv")
-    stored = json.loads((run_dir / "metrics.json").read_text())
-    metrics = [(int(name.split(".")[0][4:]), name.split(".", 1)[1], step, value)
-               for name, metric in stored.items() if name.startswith("run_")
-               for step, value in zip(metric["steps"], metric["values"])]
-    return config, measures, pd.DataFrame(metrics, columns=["run", "name", "epoch", "value"])
+    return config, measures, stored_metrics(json.loads((run_dir / "metrics.json").read_text()))
 
 
 def main() -> int:

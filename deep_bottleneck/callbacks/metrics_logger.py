@@ -33,6 +33,21 @@ class MetricsLogger(keras.callbacks.Callback):
                 self.log_scalar(name, float(logs[key]), epoch)
 
 
+def stored_metrics(metrics_json: dict) -> pd.DataFrame:
+    """The per-repetition metrics of a stored run (Sacred's ``metrics.json``: ``{name: {steps, values}}``) as
+    columns ``run, name, epoch, value``: ``run_<k>.<name>`` with several repetitions, plain names with one."""
+    names = list(metrics_json)
+    several = any(name.startswith("run_") for name in names)
+    rows = []
+    for name in names:
+        if several and not name.startswith("run_"):
+            continue
+        run, metric = (int(name.split(".")[0][4:]), name.split(".", 1)[1]) if several else (0, name)
+        rows += [(run, metric, step, value) for step, value in zip(metrics_json[name]["steps"],
+                                                                  metrics_json[name]["values"])]
+    return pd.DataFrame(rows, columns=["run", "name", "epoch", "value"])
+
+
 class MetricsOverRuns:
     """Logs each repetition's metrics under ``run_<k>.<name>`` and, once all are done, their mean
     per epoch under ``<name>`` (epochs every repetition reached), so ``training.loss`` exists
