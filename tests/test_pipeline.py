@@ -115,8 +115,8 @@ def test_several_estimators_in_one_run_measure_what_each_measures_alone(tmp_path
               "estimators": estimators}
     artifacts = []
     result = run_experiment(config, tmp_path, add_artifact=lambda path, name: artifacts.append(name))
-    assert set(artifacts) == {"information_measures.csv", "compression.csv", "infoplane_binning.png", "infoplane_lower.png",
-                              "infoplane_upper.png"}
+    assert set(artifacts) == {"information_measures.csv", "compression.csv", "infoplane_binning.png",
+                              "infoplane_lower.png", "infoplane_upper.png"}
     for name, arguments in estimators:
         label = name.rsplit(".", 1)[-1]
         alone = estimate_activation_file(plugins.load_plugin("estimator", name, **arguments),
