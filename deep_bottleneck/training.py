@@ -6,7 +6,8 @@ each epoch is one compiled program (the batches in a ``lax.scan`` of steps built
 ``stateless_call`` and the optimizer's ``stateless_apply``, then the validation metrics), with the
 same shuffling, loss and metrics as ``fit``, and the callbacks' epoch hooks (batch hooks are not
 called). Its weights are bit for bit those of one compiled step per batch. Other backends use
-``model.fit``.
+``model.fit``. On the epochs a callback asks for gradient statistics, a second compiled program runs the same
+steps and also returns the mean and standard deviation of every weight's gradient over the epoch's minibatches.
 """
 
 from __future__ import annotations

@@ -55,3 +55,16 @@ def test_recording_gradients_leaves_training_bit_for_bit_the_same(tmp_path):
     recorded = fit([GradientStatisticsRecorder(range(4), tmp_path / "g.csv")], optimizer="adam", learning_rate=0.01)
     for a, b in zip(plain.get_weights(), recorded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_run_that_cannot_take_the_fast_path_says_so_instead_of_recording_nothing(tmp_path):
+    import pytest
+
+    from deep_bottleneck.errors import DeepBottleneckError
+
+    model = feedforward.load([4], "tanh", "adam", 0.01, 12, 2)
+    model.compile(optimizer="adam", loss={"layer_1": "categorical_crossentropy"})  # Keras fits it; no named loss
+    training, test = harmonics.load()
+    with pytest.raises(DeepBottleneckError, match="Gradient statistics .* JAX backend"):
+        train(model, training, test, 1, 256, [GradientStatisticsRecorder([0], tmp_path / "g.csv")], 0)
+    assert not (tmp_path / "g.csv").exists()
