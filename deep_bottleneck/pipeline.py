@@ -14,7 +14,7 @@ import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -23,6 +23,7 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_store import ActivationFile
 from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
+from deep_bottleneck.compression import write_compression_verdicts
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.estimation import estimator_labels, sorted_measures
@@ -44,6 +45,8 @@ class ExperimentResult:
     measures_path: Path
     plot_paths: list[Path] = field(default_factory=list)
     activation_paths: list[Path] = field(default_factory=list)
+    #: Per layer, how far I(X;T) fell from its peak (``deep_bottleneck.compression``).
+    compression_path: Path | None = None
     #: Wall times: ``repetitions`` (all of them, training and estimation), ``plotting``, and each
     #: repetition's own split (``run_<k>.training``, ...).
     seconds: dict[str, float] = field(default_factory=dict)
@@ -154,8 +157,12 @@ def run_experiment(
             add_artifact(str(result.measures_path), MEASURES_FILE)
 
     result.seconds["repetitions"] = time.perf_counter() - started
+    with ActivationFile(result.activation_paths[0]) as store:
+        result.compression_path = write_compression_verdicts(result.measures, store.layer_names, outputs)
+    add_artifact(str(result.compression_path), result.compression_path.name)
     started = time.perf_counter()
-    result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs)
+    result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
+                                   metrics=metrics.frame())
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
@@ -163,20 +170,27 @@ def run_experiment(
 
 
 def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], activation_path: Path,
-               outputs: Path, always_suffix: bool = False) -> list[Path]:
-    """Every plotter once per estimator; with several estimators (or ``always_suffix``), file names end in
-    ``_<estimator label>``. The layer names and the labels of the rows MI was estimated on are read from an
-    activation file of the run."""
+               outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
+               estimator_plots_only: bool = False) -> list[Path]:
+    """Every plotter of MI once per estimator; with several estimators (or ``always_suffix``), file names end in
+    ``_<estimator label>``. Plotters of other data (``per_estimator = False``) draw once, unless
+    ``estimator_plots_only``. The layer names and the labels of the rows MI was estimated on are read from an
+    activation file of the run; the run folder (its activations and gradient statistics) is that file's
+    grandparent; ``metrics`` are the logged training metrics (columns ``run, name, epoch, value``)."""
     with ActivationFile(activation_path) as store:
         layer_names, mi_labels = store.layer_names, store.labels
     labels = estimator_labels(settings["estimators"])
     paths = []
-    for label, (name, _) in zip(labels, settings["estimators"]):
+    for index, (label, (name, _)) in enumerate(zip(labels, settings["estimators"])):
         context = PlotContext(
             split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
             layer_names=layer_names, estimator=name,
             file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
+            run_dir=Path(activation_path).parent.parent, metrics=metrics,
         )
         for plotter in plotters:
-            paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
+            if plotter.per_estimator:
+                paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
+            elif index == 0 and not estimator_plots_only:
+                paths.append(plotter.generate(measures, replace(context, file_suffix=""), outputs))
     return paths

@@ -31,7 +31,8 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "kde", "kde_pair_kernel", "activation_recorder", "metrics_logger"}
+_NOT_PLUGINS = {"base", "kde", "kde_pair_kernel", "activation_recorder", "metrics_logger", "gradient_statistics",
+                "activation_histograms"}
 
 
 def available(kind: str) -> list[str]:
@@ -186,12 +187,15 @@ def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:
     return module.load(**kwargs)
 
 
-def with_run_index(kind: str, name: str, arguments: dict, run: int) -> dict:
+def with_run_index(kind: str, name: str, arguments: dict, run: int, facts: dict | None = None) -> dict:
     """``arguments`` plus ``run`` when the plug-in's ``load`` has a ``run`` parameter they leave out: the
-    pipeline tells each callback which repetition it is built for."""
-    if "run" in accepted_arguments(kind, name) and "run" not in arguments:
-        return {**arguments, "run": run}
-    return arguments
+    pipeline tells each callback which repetition it is built for. Likewise each of ``facts`` (the pipeline
+    gives callbacks ``run_dir``, the run folder; ``mi_split``, the rows MI is estimated on; ``estimator``, the
+    first configured estimator) that ``load`` has a parameter for."""
+    accepted = accepted_arguments(kind, name)
+    offered = {"run": run, **(facts or {})}
+    return {**{key: value for key, value in offered.items() if key in accepted and key not in arguments},
+            **arguments}
 
 
 def accepted_arguments(kind: str, name: str) -> set[str]:

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from deep_bottleneck import plugins
+from deep_bottleneck.callbacks.metrics_logger import stored_metrics
 from deep_bottleneck.config import validate_config, validate_estimators
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError
 from deep_bottleneck.estimation import estimate_activation_file, estimator_labels, load_estimators, sorted_measures
@@ -104,7 +105,10 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
         written = [staging / MEASURES_FILE]
         measures.to_csv(written[0], index=False)
         plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
-        written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True)
+        metrics_file = folder / "metrics.json"
+        metrics = stored_metrics(json.loads(metrics_file.read_text())) if metrics_file.exists() else None
+        written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True,
+                              metrics=metrics, estimator_plots_only=True)
         names = [f"{Path(MEASURES_FILE).stem}_{'+'.join(labels)}.csv"] + [p.name for p in written[1:]]
         final = []
         for path, name in zip(written, names):

@@ -19,8 +19,10 @@ import pandas as pd
 
 from deep_bottleneck import plugins
 from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder
+from deep_bottleneck.callbacks.gradient_statistics import GradientStatisticsRecorder, gradient_file
 from deep_bottleneck.callbacks.metrics_logger import MetricsLogger
 from deep_bottleneck.data_split import DataSplit, select_mi_split
+from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.progress import EpochProgress
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
@@ -75,6 +77,22 @@ def set_random_seed(seed: int) -> None:
     np.random.seed(seed)
 
 
+def gradient_recorders(settings: dict[str, Any], n_training_rows: int, epochs: Any,
+                       path: Path) -> list[keras.callbacks.Callback]:
+    """A ``GradientStatisticsRecorder`` when a configured plotter draws gradient statistics, else none.
+
+    Raises:
+        ConfigError: An epoch has a single minibatch, so the gradients' spread over minibatches is undefined.
+    """
+    plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
+    if not any(getattr(plotter, "needs_gradient_statistics", False) for plotter in plotters):
+        return []
+    if n_training_rows <= settings["batch_size"]:
+        raise ConfigError(f"plotter.snr needs at least two minibatches per epoch to measure the gradients' spread; "
+                          f"batch_size {settings['batch_size']} covers all {n_training_rows} training rows at once.")
+    return [GradientStatisticsRecorder(epochs, path)]
+
+
 def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
                    log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
@@ -104,8 +122,12 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
         EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
-    ] + [plugins.load_plugin("callback", name, **plugins.with_run_index("callback", name, arguments, run))
-         for name, arguments in settings["callbacks"]]
+    ] + gradient_recorders(settings, len(training.X), epochs_to_record, gradient_file(output_dir, run))
+    facts = {"run_dir": str(output_dir), "mi_split": mi_split,
+             "estimator": load_estimators(settings["estimators"][:1])[0].estimator}
+    callbacks += [plugins.load_plugin("callback", name,
+                                      **plugins.with_run_index("callback", name, arguments, run, facts))
+                  for name, arguments in settings["callbacks"]]
     started = time.perf_counter()
     try:
         train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)

@@ -6,17 +6,20 @@ each epoch is one compiled program (the batches in a ``lax.scan`` of steps built
 ``stateless_call`` and the optimizer's ``stateless_apply``, then the validation metrics), with the
 same shuffling, loss and metrics as ``fit``, and the callbacks' epoch hooks (batch hooks are not
 called). Its weights are bit for bit those of one compiled step per batch. Other backends use
-``model.fit``.
+``model.fit``. On the epochs a callback asks for gradient statistics, a second compiled program runs the same
+steps and also returns the mean and standard deviation of every weight's gradient over the epoch's minibatches.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import keras
 import numpy as np
 
 from deep_bottleneck.data_split import DataSplit
+from deep_bottleneck.errors import DeepBottleneckError
 
 LOG_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -44,12 +47,21 @@ def train(
         validation: Data evaluated after every epoch.
         epochs: Number of epochs.
         batch_size: Rows per gradient step.
-        callbacks: Keras callbacks.
+        callbacks: Keras callbacks. A callback with ``wants_gradient_moments(epoch) -> bool`` also gets
+            ``on_gradient_moments(epoch, GradientMoments)`` before ``on_epoch_end`` of the epochs it wants:
+            the statistics of that epoch's minibatch gradients (JAX only).
         seed: Seed of the shuffling.
+
+    Raises:
+        DeepBottleneckError: A callback wants gradient statistics, which only the JAX path records.
     """
     if keras.backend.backend() == "jax" and _loss_function(model) is not None:
         _train_jax(model, training, validation, epochs, batch_size, list(callbacks), seed)
     else:
+        if any(hasattr(callback, "wants_gradient_moments") for callback in callbacks):
+            raise DeepBottleneckError(
+                f"Gradient statistics (plotter.snr) are recorded on the JAX backend with a model whose loss Keras "
+                f"can name; this run uses {keras.backend.backend()!r}. Set KERAS_BACKEND=jax or drop plotter.snr.")
         model.fit(
             training.X, training.Y, batch_size=batch_size, epochs=epochs, verbose=0,
             validation_data=(validation.X, validation.Y), callbacks=list(callbacks), shuffle=True,
@@ -90,14 +102,17 @@ def _train_jax(
         # fit reports the batch-size-weighted mean over batches of (mean loss + added losses).
         return per_row.mean() + added, (non_trainable, per_row.sum() + added * len(x), correct.sum())
 
-    def train_step(carry, rows, x_all, y_all):
+    def step_and_gradients(carry, rows, x_all, y_all):
         state, totals = carry
         trainable, non_trainable, optimizer_state = state
         x, y = jnp.take(x_all, rows, axis=0), jnp.take(y_all, rows, axis=0)
         (_, (non_trainable, loss_sum, n_correct)), grads = jax.value_and_grad(
             forward_loss, has_aux=True)(trainable, non_trainable, x, y)
         trainable, optimizer_state = optimizer.stateless_apply(optimizer_state, grads, trainable)
-        return (trainable, non_trainable, optimizer_state), (totals[0] + loss_sum, totals[1] + n_correct)
+        return ((trainable, non_trainable, optimizer_state), (totals[0] + loss_sum, totals[1] + n_correct)), grads
+
+    def train_step(carry, rows, x_all, y_all):
+        return step_and_gradients(carry, rows, x_all, y_all)[0]
 
     def evaluate(trainable, non_trainable, x, y):
         probabilities, _, losses = model.stateless_call(
@@ -122,6 +137,9 @@ def _train_jax(
         validation_metrics = evaluate(state[0], state[1], x_val, y_val)
         return state, jnp.concatenate([jnp.stack([loss_sum, n_correct.astype(loss_sum.dtype)]), validation_metrics])
 
+    listeners = [callback for callback in callbacks if hasattr(callback, "wants_gradient_moments")]
+    epoch_with_moments = jax.jit(_epoch_with_gradient_moments(
+        step_and_gradients, evaluate, n_full, remainder, batch_size)) if listeners else None
     state = (
         _values(model.trainable_variables), _values(model.non_trainable_variables), _values(optimizer.variables),
     )
@@ -135,10 +153,17 @@ def _train_jax(
         for epoch in range(epochs):
             callback_list.on_epoch_begin(epoch)
             order = rng.permutation(n_rows).astype(np.int32)
-            state, reported = train_epoch(state, order, x_all, y_all, x_val, y_val)
+            wanting = [listener for listener in listeners if listener.wants_gradient_moments(epoch)]
+            if wanting:
+                state, reported, moments = epoch_with_moments(state, order, x_all, y_all, x_val, y_val)
+            else:
+                state, reported = train_epoch(state, order, x_all, y_all, x_val, y_val)
             loss_sum, n_correct, val_loss, val_accuracy = np.asarray(reported).tolist()
             _assign(model.trainable_variables, state[0])
             _assign(model.non_trainable_variables, state[1])
+            for listener in wanting:
+                listener.on_gradient_moments(epoch, GradientMoments(
+                    [np.asarray(m) for m in moments[0]], [np.asarray(s) for s in moments[1]], n_full + (remainder > 0)))
             logs = {
                 "loss": loss_sum / n_rows, "accuracy": n_correct / n_rows,
                 "val_loss": val_loss, "val_accuracy": val_accuracy,
@@ -153,6 +178,56 @@ def _train_jax(
         _assign(model.non_trainable_variables, state[1])
         _assign(optimizer.variables, state[2])
         callback_list.on_train_end()
+
+
+@dataclass
+class GradientMoments:
+    """Statistics of one epoch's minibatch gradients, one array per trainable variable (in the order of
+    ``model.trainable_variables``): the mean over the epoch's minibatches and the standard deviation
+    (``np.std``'s, over minibatches), each of the variable's shape."""
+
+    mean: list[np.ndarray]
+    std: list[np.ndarray]
+    n_batches: int
+
+
+def _epoch_with_gradient_moments(step_and_gradients, evaluate, n_full: int, remainder: int, batch_size: int):
+    """The epoch program of ``_train_jax`` that also returns each variable's gradient mean and standard
+    deviation over the epoch's minibatches (running Welford sums in the loop, so memory does not grow with
+    the number of batches). It trains exactly as the plain program; it is run only on the epochs a callback
+    asks for."""
+    import jax
+    import jax.numpy as jnp
+
+    def accumulate(moments, gradients, count):
+        means, squares = moments
+        deltas = [g - m for g, m in zip(gradients, means)]
+        means = [m + d / count for m, d in zip(means, deltas)]
+        squares = [s + d * (g - m) for s, d, g, m in zip(squares, deltas, gradients, means)]
+        return means, squares
+
+    def step(carry, rows, count, x_all, y_all):
+        training_carry, moments = carry
+        training_carry, gradients = step_and_gradients(training_carry, rows, x_all, y_all)
+        return training_carry, accumulate(moments, gradients, count)
+
+    def epoch(state, order, x_all, y_all, x_val, y_val):
+        zeros = [jnp.zeros_like(value) for value in state[0]]
+        carry = ((state, (jnp.zeros(()), jnp.zeros((), dtype=jnp.int32))), (zeros, zeros))
+        if n_full:
+            counts = jnp.arange(1, n_full + 1, dtype=jnp.float32)
+            carry, _ = jax.lax.scan(lambda c, xs: (step(c, xs[0], xs[1], x_all, y_all), None),
+                                    carry, (order[:n_full * batch_size].reshape(n_full, batch_size), counts))
+        if remainder:
+            carry = step(carry, order[n_full * batch_size:], jnp.float32(n_full + 1), x_all, y_all)
+        (state, (loss_sum, n_correct)), (means, squares) = carry
+        n_batches = n_full + (1 if remainder else 0)
+        stds = [jnp.sqrt(jnp.maximum(s / n_batches, 0)) for s in squares]
+        validation_metrics = evaluate(state[0], state[1], x_val, y_val)
+        reported = jnp.concatenate([jnp.stack([loss_sum, n_correct.astype(loss_sum.dtype)]), validation_metrics])
+        return state, reported, (means, stds)
+
+    return epoch
 
 
 def _values(variables) -> list:

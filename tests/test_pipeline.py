@@ -25,7 +25,7 @@ def test_short_run_writes_measures_plot_activations_and_metrics(tmp_path, short_
     assert measures["MI_YM"].between(0, 0.999158).all()
     assert (measures.loc[measures["layer"] == 0, "MI_XM"] > 10).all()
 
-    assert sorted(artifacts) == ["infoplane.png", "information_measures.csv"]
+    assert sorted(artifacts) == ["compression.csv", "infoplane.png", "information_measures.csv"]
     assert result.plot_paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert {name for name, _, _ in metrics} == {
         "training.loss", "training.accuracy", "validation.loss", "validation.accuracy"}
@@ -115,8 +115,8 @@ def test_several_estimators_in_one_run_measure_what_each_measures_alone(tmp_path
               "estimators": estimators}
     artifacts = []
     result = run_experiment(config, tmp_path, add_artifact=lambda path, name: artifacts.append(name))
-    assert set(artifacts) == {"information_measures.csv", "infoplane_binning.png", "infoplane_lower.png",
-                              "infoplane_upper.png"}
+    assert set(artifacts) == {"information_measures.csv", "compression.csv", "infoplane_binning.png",
+                              "infoplane_lower.png", "infoplane_upper.png"}
     for name, arguments in estimators:
         label = name.rsplit(".", 1)[-1]
         alone = estimate_activation_file(plugins.load_plugin("estimator", name, **arguments),

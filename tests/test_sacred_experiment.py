@@ -22,7 +22,7 @@ def test_run_from_another_folder_is_stored_with_metrics_and_artifacts(project_ro
     run_dir = runs / "1"
     run = json.loads((run_dir / "run.json").read_text())
     assert run["status"] == "COMPLETED"
-    assert sorted(run["artifacts"]) == ["infoplane.png", "information_measures.csv"]
+    assert sorted(run["artifacts"]) == ["compression.csv", "infoplane.png", "information_measures.csv"]
     config = json.loads((run_dir / "config.json").read_text())
     assert config["epochs"] == 3 and config["activation_fn"] == "tanh"
     metrics = json.loads((run_dir / "metrics.json").read_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 import keras
+import pandas as pd
 
 #: Keras log key -> metric name, as the original framework named them.
 METRIC_NAMES = {
@@ -32,6 +33,21 @@ class MetricsLogger(keras.callbacks.Callback):
                 self.log_scalar(name, float(logs[key]), epoch)
 
 
+def stored_metrics(metrics_json: dict) -> pd.DataFrame:
+    """The per-repetition metrics of a stored run (Sacred's ``metrics.json``: ``{name: {steps, values}}``) as
+    columns ``run, name, epoch, value``: ``run_<k>.<name>`` with several repetitions, plain names with one."""
+    names = list(metrics_json)
+    several = any(name.startswith("run_") for name in names)
+    rows = []
+    for name in names:
+        if several and not name.startswith("run_"):
+            continue
+        run, metric = (int(name.split(".")[0][4:]), name.split(".", 1)[1]) if several else (0, name)
+        rows += [(run, metric, step, value) for step, value in zip(metrics_json[name]["steps"],
+                                                                  metrics_json[name]["values"])]
+    return pd.DataFrame(rows, columns=["run", "name", "epoch", "value"])
+
+
 class MetricsOverRuns:
     """Logs each repetition's metrics under ``run_<k>.<name>`` and, once all are done, their mean
     per epoch under ``<name>`` (epochs every repetition reached), so ``training.loss`` exists
@@ -46,9 +62,16 @@ class MetricsOverRuns:
         self.log_scalar = log_scalar
         self.n_runs = n_runs
         self._values: dict[str, dict[int, list[float]]] = {}
+        #: ``(run, name, epoch, value)`` of everything logged, for the plots.
+        self.rows: list[tuple[int, str, int, float]] = []
+
+    def frame(self) -> pd.DataFrame:
+        """Every logged value: columns ``run, name, epoch, value``."""
+        return pd.DataFrame(self.rows, columns=["run", "name", "epoch", "value"])
 
     def log(self, run: int, name: str, value: float, step: int) -> None:
         """Log one metric of repetition ``run``."""
+        self.rows.append((run, name, step, value))
         if self.n_runs == 1:
             self.log_scalar(name, value, step)
             return

@@ -25,6 +25,9 @@ class PlotContext:
         layer_names: Name of each layer index.
         estimator: Config name of the estimator.
         file_suffix: Ends the plot's file name (``_<estimator>`` when a run has several estimators).
+        run_dir: The run folder: ``activations/run_<k>.h5`` and ``gradients/run_<k>.csv`` of every repetition.
+        metrics: Training metrics of every repetition, columns ``run, name, epoch, value`` (``name`` as
+            ``training.loss``, ``validation.accuracy``, ...); None when unknown.
     """
 
     split: str
@@ -33,13 +36,28 @@ class PlotContext:
     layer_names: list[str] = field(default_factory=list)
     estimator: str = ""
     file_suffix: str = ""
+    run_dir: Path | None = None
+    metrics: pd.DataFrame | None = None
 
 
 class BasePlotter:
-    """Base class: subclasses set ``plotname`` and implement ``plot``."""
+    """Base class: subclasses set ``plotname`` and implement ``plot``.
+
+    Attributes:
+        per_estimator: Drawn once per estimator from its MI measures (False: drawn once per run, from other
+            data of the run folder).
+        needs_gradient_statistics: Training records gradient statistics for this plotter.
+
+    Figures are drawn with a layout engine (``layout="constrained"``) rather than cropped when saved, so an
+    image's size is its figure's size times ``dpi``.
+    """
 
     plotname = ""
     extension = "png"
+    per_estimator = True
+    needs_gradient_statistics = False
+    #: Pixels per inch of the saved image: a figure of w x h inches is saved as (w * dpi) x (h * dpi) pixels.
+    dpi = 100
 
     def plot(self, measures: pd.DataFrame, context: PlotContext) -> plt.Figure:
         """Draw the figure for the per-(epoch, layer, run) ``measures``."""
@@ -50,7 +68,7 @@ class BasePlotter:
         figure = self.plot(measures, context)
         path = self.output_path(context, output_dir)
         try:
-            figure.savefig(path, dpi=120, bbox_inches="tight")
+            figure.savefig(path, dpi=self.dpi)
         finally:
             plt.close(figure)
         return path

@@ -140,7 +140,7 @@ def test_server_killed_mid_run_keeps_the_results_on_disk_and_import_completes_mo
     assert process.returncode == 0, stderr
     run = json.loads((runs_dir / "1" / "run.json").read_text())
     assert run["status"] == "COMPLETED"
-    assert sorted(run["artifacts"]) == ["infoplane.png", "information_measures.csv"]
+    assert sorted(run["artifacts"]) == ["compression.csv", "infoplane.png", "information_measures.csv"]
     metrics = json.loads((runs_dir / "1" / "metrics.json").read_text())
     assert len(metrics["validation.accuracy"]["values"]) == 1200
     assert (runs_dir / "1" / "information_measures.csv").read_text().count("\n") == 1 + 6 * len(snapshot_epochs("stepped", 1200))

@@ -11,7 +11,7 @@ import pymongo
 from tests.conftest import PROJECT_ROOT
 from tests.eval_tools.conftest import DB
 
-CONTENT_TYPES = {"infoplane.png": "image/png", "information_measures.csv": "text/csv",
+CONTENT_TYPES = {"infoplane.png": "image/png", "information_measures.csv": "text/csv", "compression.csv": "text/csv",
                  "infoplane_movie.mp4": "video/mp4"}
 
 

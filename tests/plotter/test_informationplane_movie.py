@@ -25,3 +25,25 @@ def test_movie_is_a_real_h264_mp4_with_one_frame_per_epoch(tmp_path):
     assert path.read_bytes()[4:8] == b"ftyp"
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
     assert frames == 30 and abs(seconds - 3.0) < 0.2
+
+
+def test_frames_show_the_mean_of_all_runs_and_the_training_curves(tmp_path):
+    import matplotlib.pyplot as plt
+
+    metrics = pd.DataFrame([(run, name, epoch, 0.5 + epoch / 100 if "accuracy" in name else 1 - epoch / 100)
+                            for run in range(2) for name in ("training.accuracy", "validation.loss")
+                            for epoch in range(40)], columns=["run", "name", "epoch", "value"])
+    context = PlotContext(split="full_dataset", n_rows=4096, label_entropy=0.999, metrics=metrics)
+    plt.close("all")
+    figure = load().plot(measures(range(0, 40, 4)), context)
+    plane, curves = figure.axes[0], figure.axes[1]
+    (current,) = [line for line in plane.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(current.get_ydata(), 0.2 + 36 / 200 + 0.005), "the mean of runs 0 and 1"
+    assert any(text.get_text() == "epoch 36" for text in plane.texts)
+    assert "mean of 2 run(s)" in plane.get_title()
+    assert len(curves.lines) == 2 and len(figure.axes) >= 3, "accuracy, the epoch marker, and a loss axis"
+    plt.close(figure)
+    frames = list(imageio_ffmpeg.read_frames(str(load(max_frames=5).generate(measures(range(0, 40, 4)), context,
+                                                                              tmp_path))))
+    assert frames[0] == {**frames[0], "size": (960, 480)} and len(frames) == 1 + 5
+    assert len({bytes(frame) for frame in frames[1:]}) == 5, "every frame differs"

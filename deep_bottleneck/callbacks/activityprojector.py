@@ -1,0 +1,103 @@
+"""Layer activations for TensorBoard's embedding projector, in the projector's own file format.
+
+Every ``every`` epochs (and at the last epoch) each layer's activations on the rows MI is estimated on are
+written as a tab-separated tensor file; the rows' classes go to ``metadata.tsv``; ``projector_config.pbtxt``
+(the projector's ``ProjectorConfig`` in protobuf text format) lists every tensor with its shape and metadata.
+``tensorboard --logdir runs/<id>/projector/run_<k>`` shows them; neither TensorBoard nor this package is needed
+to write or read the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from deep_bottleneck.callbacks.activation_recorder import recorded_layers
+from deep_bottleneck.data_split import DataSplit
+
+PROJECTOR_FOLDER = "projector"
+CONFIG_FILE = "projector_config.pbtxt"
+METADATA_FILE = "metadata.tsv"
+
+
+def projector_folder(run_dir: Path, run: int) -> Path:
+    """Where repetition ``run`` writes its projector files."""
+    return Path(run_dir) / PROJECTOR_FOLDER / f"run_{run}"
+
+
+def embedding_entry(name: str, tensor_file: str, shape: tuple[int, int]) -> str:
+    """One ``embeddings { ... }`` block of a ``ProjectorConfig`` in text format."""
+    return (f'embeddings {{\n  tensor_name: "{name}"\n  tensor_path: "{tensor_file}"\n'
+            f'  metadata_path: "{METADATA_FILE}"\n  tensor_shape: {shape[0]}\n  tensor_shape: {shape[1]}\n}}\n')
+
+
+class ActivityProjector(keras.callbacks.Callback):
+    """Write layer activations on ``split`` for TensorBoard's embedding projector.
+
+    Args:
+        split: Rows whose activations are written; their classes are the metadata.
+        folder: Folder of the files (created at the start of training).
+        every: Write at the end of epochs 0, every, 2 * every, ... and of the last epoch.
+    """
+
+    def __init__(self, split: DataSplit, folder: Path, every: int = 100) -> None:
+        super().__init__()
+        self.split = split
+        self.folder = Path(folder)
+        self.every = every
+        self._extractor: keras.Model | None = None
+        self._layer_names: list[str] = []
+        self._entries: list[str] = []
+        self._last_written = -1
+
+    def on_train_begin(self, logs=None) -> None:
+        layers = recorded_layers(self.model)
+        self._extractor = keras.Model(self.model.inputs, [layer.output for layer in layers])
+        self._layer_names = [layer.name for layer in layers]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / METADATA_FILE).write_text("".join(f"{label}\n" for label in self.split.y))
+        self._entries = []
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+        if epoch % self.every == 0:
+            self._write(epoch)
+
+    def on_train_end(self, logs=None) -> None:
+        last = getattr(self, "_epoch", -1)
+        if last >= 0 and last != self._last_written:
+            self._write(last)
+
+    def _write(self, epoch: int) -> None:
+        outputs = self._extractor.predict_on_batch(self.split.X)
+        for name, values in zip(self._layer_names, outputs):
+            values = np.asarray(values, dtype=np.float32)
+            tensor_file = f"{name}_epoch_{epoch}.tsv"
+            np.savetxt(self.folder / tensor_file, values, delimiter="\t", fmt="%.6g")
+            self._entries.append(embedding_entry(f"{name} epoch {epoch}", tensor_file, values.shape))
+        temporary = self.folder / f"{CONFIG_FILE}.tmp"
+        temporary.write_text("".join(self._entries))
+        temporary.replace(self.folder / CONFIG_FILE)
+        self._last_written = epoch
+
+
+def load(run: int = 0, run_dir: str | None = None, mi_split: DataSplit | None = None,
+         every: int = 100) -> ActivityProjector:
+    """Callback plug-in entry point; the pipeline gives ``run``, ``run_dir`` and ``mi_split``.
+
+    Args:
+        run: Index of the repetition (its files go to ``<run_dir>/projector/run_<run>``).
+        run_dir: The run folder.
+        mi_split: The rows MI is estimated on (``calculate_mi_for``).
+        every: Epochs between two written snapshots.
+
+    Raises:
+        ValueError: ``every`` is not a positive integer.
+    """
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}.")
+    empty = DataSplit(np.zeros((0, 1), np.float32), np.zeros(0, np.int32), np.zeros((0, 1), np.float32))
+    return ActivityProjector(mi_split if mi_split is not None else empty,
+                             projector_folder(run_dir or ".", run), every)
