@@ -103,7 +103,7 @@ def expand_grid(source: Path, content: dict[str, Any]) -> list[BatchConfig]:
         ConfigError: The grid is malformed, or two of its configs get one name but differ.
     """
     shared = {key: value for key, value in content.items() if key != GRID_KEY}
-    grids = content[GRID_KEY] if isinstance(content[GRID_KEY], list) else [content[GRID_KEY]]
+    grids = content[GRID_KEY] if isinstance(content[GRID_KEY], list) and content[GRID_KEY] else [content[GRID_KEY]]
     by_name: dict[str, BatchConfig] = {}
     for axes in grids:
         axes = _axes(source, axes, shared)

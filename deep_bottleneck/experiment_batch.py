@@ -85,7 +85,7 @@ def plan_batch(path: Path, seed: int | None, force: bool,
             completed = CompletedRuns(store())
         stored_run = None if force else completed.run_id(settings)
         planned.append(PlannedExperiment(config.name, config.source, config, stored_run=stored_run))
-    return planned
+    return sorted(planned, key=lambda item: str(item.source))
 
 
 def report_plan(planned: list[PlannedExperiment]) -> None:

@@ -23,6 +23,8 @@ from deep_bottleneck.experiment_batch import PlannedExperiment, experiment_comma
 INTERRUPT_GRACE_SECONDS = 60
 POLL_SECONDS = 0.2
 RUN_ID_LINE = re.compile(r'Started run with ID "([^"]+)"')
+#: How an experiment's error line starts: experiment.py's "error: ..." or an exception's "SomeError: ...".
+ERROR_LINE = re.compile(r"^(error: |[A-Z]\w*(Error|Exception|Failed|Config|Interrupt)\w*: )")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Outcome:
         name: The config's name.
         source: The file the config comes from.
         status: ``completed``, ``failed``, ``invalid``, ``skipped`` (a completed run has its config),
-            ``interrupted`` or ``not started``.
+            ``interrupted`` or ``not-started``.
         run_id: The run's id in the store (for ``skipped``, the stored run's), or None.
         seconds: Wall time of the experiment, or None when it did not run.
         log: The experiment's output, or None.
@@ -54,10 +56,10 @@ def _run_id(log: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def _last_line(log: Path) -> str:
-    """The last line of the log that is not a progress bar: the experiment's one-line error."""
+def _error_line(log: Path) -> str:
+    """The experiment's one-line error: the last line of the log that reads as one, else its last line."""
     lines = [line.strip() for line in re.split(r"[\r\n]", log.read_text(errors="replace")) if line.strip()]
-    return next((line for line in reversed(lines) if "%|" not in line), "no output")
+    return next((line for line in reversed(lines) if ERROR_LINE.match(line)), lines[-1] if lines else "no output")
 
 
 @dataclass
@@ -103,7 +105,7 @@ class LocalBatch:
         status = "completed" if code == 0 else "interrupted" if interrupted else "failed"
         outcome = Outcome(running.item.name, running.item.source, status, _run_id(running.log),
                           time.monotonic() - running.started, running.log,
-                          None if code == 0 else _last_line(running.log))
+                          None if code == 0 else _error_line(running.log))
         note = f"run {outcome.run_id}" if outcome.run_id else "no run"
         print(f"{status:<9} {outcome.name} ({note}, {outcome.seconds:.1f} s)"
               + (f": {outcome.error}" if outcome.error and not interrupted else ""), flush=True)
@@ -133,7 +135,7 @@ class LocalBatch:
                   f"{len(waiting)} not started", file=sys.stderr, flush=True)
             outcomes.update(self._interrupt(running))
             for index in waiting:
-                outcomes[index] = Outcome(planned[index].name, planned[index].source, "not started")
+                outcomes[index] = Outcome(planned[index].name, planned[index].source, "not-started")
         return [outcomes[index] for index in range(len(planned))]
 
     def _interrupt(self, running: dict[int, _Running]) -> dict[int, Outcome]:
