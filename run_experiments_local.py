@@ -32,7 +32,7 @@ def main() -> int:
     report_plan(planned)
     outcomes = LocalBatch(args.jobs, args.seed, args.output).run(planned)
     print(summary(outcomes, default_runs_dir()))
-    if any(outcome.status in ("interrupted", "not started") for outcome in outcomes):
+    if any(outcome.status in ("interrupted", "not-started") for outcome in outcomes):
         return 130
     return 1 if any(outcome.status in ("failed", "invalid") for outcome in outcomes) else 0
 

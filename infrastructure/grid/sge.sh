@@ -17,23 +17,15 @@ MASTER_PID_FILE=/var/spool/gridengine/qmaster/qmaster.pid
 EXEC_PID_FILE=/var/run/gridengine/execd.pid
 UP_TIMEOUT_SECONDS=60
 
-say() { echo "sge: $*"; }
-
-missing_packages() {
-    local package
-    for package in "$@"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
-    done
-}
+SCHEDULER=sge
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 # The cell's own name for this host (what the master, exec host and queue must be called).
 host_name() { "/usr/lib/gridengine/gethostname" -name; }
 
-install_packages() {
-    local missing
-    missing=$(missing_packages "${PACKAGES[@]}")
-    [ -z "$missing" ] && return 0
-    say "installing $missing"
+# The packages' questions answered beforehand: this host is the master of the cell "default".
+preseed_packages() {
     debconf-set-selections <<EOF
 gridengine-common shared/gridengineconfig boolean true
 gridengine-common shared/gridenginecell string $SGE_CELL
@@ -42,22 +34,14 @@ gridengine-client shared/gridengineconfig boolean true
 gridengine-client shared/gridenginecell string $SGE_CELL
 gridengine-client shared/gridenginemaster string $(hostname)
 EOF
-    apt-get update -q
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 }
 
 # The host name must resolve, and to an address that resolves back to it; 127.0.0.1 reverse-resolves to
 # "localhost" on Debian, which the master would refuse ("access denied"): alias it to the host.
 fix_host_name() {
-    if ! getent hosts "$(hostname)" > /dev/null; then
-        say "$(hostname) does not resolve: adding it to /etc/hosts as 127.0.0.1"
-        echo "127.0.0.1 $(hostname)" >> /etc/hosts
-    fi
+    ensure_host_name_resolves "$(hostname)"
     echo "$(host_name) localhost" > "$SGE_ROOT/$SGE_CELL/common/host_aliases"
 }
-
-running() { [ -f "$1" ] && kill -0 "$(cat "$1" 2> /dev/null)" 2> /dev/null; }
 
 # `sed` a qconf listing ($1: show option) into a file named $3 and load it ($2: modify option).
 apply_edited() {
@@ -112,7 +96,8 @@ queue_ready() {
 
 up() {
     [ "$(id -u)" = 0 ] || { say "run as root"; exit 1; }
-    install_packages
+    preseed_packages
+    install_missing_packages "${PACKAGES[@]}"
     fix_host_name
     running "$MASTER_PID_FILE" || /etc/init.d/gridengine-master start > /dev/null
     local waited=0

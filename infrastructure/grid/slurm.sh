@@ -17,26 +17,9 @@ CONTROLLER_PID_FILE=/run/slurmctld.pid
 NODE_PID_FILE=/run/slurmd.pid
 UP_TIMEOUT_SECONDS=60
 
-say() { echo "slurm: $*"; }
-
-missing_packages() {
-    local package
-    for package in "$@"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
-    done
-}
-
-install_packages() {
-    local missing
-    missing=$(missing_packages "${PACKAGES[@]}")
-    [ -z "$missing" ] && return 0
-    say "installing $missing"
-    apt-get update -q
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
-}
-
-running() { [ -f "$1" ] && kill -0 "$(cat "$1" 2> /dev/null)" 2> /dev/null; }
+SCHEDULER=slurm
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 node_name() { hostname -s; }
 
@@ -97,11 +80,8 @@ node_state() { sinfo -h -n "$(node_name)" -o %T 2> /dev/null | head -n 1; }
 
 up() {
     [ "$(id -u)" = 0 ] || { say "run as root"; exit 1; }
-    install_packages
-    if ! getent hosts "$(node_name)" > /dev/null; then
-        say "$(node_name) does not resolve: adding it to /etc/hosts as 127.0.0.1"
-        echo "127.0.0.1 $(node_name)" >> /etc/hosts
-    fi
+    install_missing_packages "${PACKAGES[@]}"
+    ensure_host_name_resolves "$(node_name)"
     if write_configuration; then
         stop_daemon "$NODE_PID_FILE"
         stop_daemon "$CONTROLLER_PID_FILE"
