@@ -90,6 +90,8 @@ class LocalBatch:
     def _start(self, item: PlannedExperiment) -> _Running:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_dir / f"{item.name}.log"
+        if log.exists():  # another config file of this name, in another folder
+            log = self.log_dir / f"{item.name}-{len(list(self.log_dir.iterdir()))}.log"
         command = experiment_command(item.config.config_file(self.output_dir / "grid-configs"), self.seed,
                                      self.python)
         with log.open("w") as output:

@@ -128,14 +128,22 @@ def _sge_accounting(job_id: str) -> JobStatus:
         time.sleep(1)
 
 
-def sge_job_status(job_id: str) -> JobStatus:
-    """A Grid Engine job's status: from ``qstat`` while it is queued or running, then from ``qacct``."""
+def sge_job_statuses(job_ids: list[str]) -> dict[str, JobStatus]:
+    """Grid Engine jobs' statuses: from one ``qstat`` for jobs queued or running, then from ``qacct``."""
+    queued = {}
     for line in _client(["qstat", "-u", "*"]).stdout.splitlines():
         fields = line.split()
-        if fields and fields[0] == job_id:
-            state = fields[4]
-            return JobStatus("E" in state, state)
-    return _sge_accounting(job_id)
+        if len(fields) > 4 and fields[0] in job_ids:
+            queued[fields[0]] = JobStatus("E" in fields[4], fields[4])
+    return {job_id: queued[job_id] if job_id in queued else _sge_accounting(job_id) for job_id in job_ids}
+
+
+def slurm_job_statuses(job_ids: list[str]) -> dict[str, JobStatus]:
+    """Slurm jobs' statuses: from one ``squeue`` for jobs queued or running, then from ``scontrol``."""
+    listed = _client(["squeue", "-h", "-o", "%i %T", "-j", ",".join(job_ids)], check=False).stdout
+    queued = dict(line.split() for line in listed.splitlines() if len(line.split()) == 2)
+    return {job_id: JobStatus(False, queued[job_id]) if queued.get(job_id, "COMPLETED") not in SLURM_FINAL_STATES
+            else slurm_job_status(job_id) for job_id in job_ids}
 
 
 def slurm_job_status(job_id: str) -> JobStatus:
@@ -157,9 +165,9 @@ def slurm_job_status(job_id: str) -> JobStatus:
     return JobStatus(True, state, exit_status)
 
 
-def job_status(scheduler: str, job_id: str) -> JobStatus:
-    """A job's status with ``scheduler`` (``"sge"`` or ``"slurm"``)."""
-    return sge_job_status(job_id) if scheduler == "sge" else slurm_job_status(job_id)
+def job_statuses(scheduler: str, job_ids: list[str]) -> dict[str, JobStatus]:
+    """The jobs' statuses with ``scheduler`` (``"sge"`` or ``"slurm"``)."""
+    return sge_job_statuses(job_ids) if scheduler == "sge" else slurm_job_statuses(job_ids)
 
 
 def wait_for_jobs(scheduler: str, jobs: dict[str, str], poll_seconds: float = 2.0) -> dict[str, JobStatus]:
@@ -175,14 +183,12 @@ def wait_for_jobs(scheduler: str, jobs: dict[str, str], poll_seconds: float = 2.
     """
     results: dict[str, JobStatus] = {}
     while len(results) < len(jobs):
-        for job_id, name in jobs.items():
-            if job_id in results:
-                continue
-            status = job_status(scheduler, job_id)
+        pending = [job_id for job_id in jobs if job_id not in results]
+        for job_id, status in job_statuses(scheduler, pending).items():
             if status.finished:
                 results[job_id] = status
                 code = "unknown" if status.exit_status is None else status.exit_status
-                print(f"job {job_id} ({name}) ended: exit status {code} ({status.state})", flush=True)
+                print(f"job {job_id} ({jobs[job_id]}) ended: exit status {code} ({status.state})", flush=True)
         if len(results) < len(jobs):
             time.sleep(poll_seconds)
     return results
