@@ -26,9 +26,10 @@ def run_batch(folder: Path, jobs: int) -> tuple[float, list[float]]:
     """Wall time of the batch, and each stored run's own duration (seconds)."""
     runs = folder / f"runs-j{jobs}"
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "run_experiments_local.py"), "-d", str(folder / "grid.json"),
-                           "-j", str(jobs), "--output", str(folder / "output")], cwd=folder, capture_output=True,
-                          text=True, env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)})
+    command = [sys.executable, str(PROJECT_ROOT / "run_experiments_local.py"), "-d", str(folder / "grid.json"),
+               "-j", str(jobs), "--output", str(folder / "output")]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)})
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"-j {jobs} failed:\n{done.stdout}\n{done.stderr}")

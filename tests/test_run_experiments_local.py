@@ -1,6 +1,7 @@
 """run_experiments_local.py as users run it: a folder with a grid, a bad config and a failing one; twice; Ctrl-C."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -48,7 +49,8 @@ def test_a_grid_runs_once_a_bad_config_is_named_and_a_failing_one_does_not_stop_
                   for rate in ("0.001", "0.01")]
     assert {name: rows[name][1] for name in grid_names} == dict.fromkeys(grid_names, "completed")
     assert rows["bad"] == ("-", "invalid") and rows["crash"][1] == "failed"
-    assert "failed: crash (" in first.stdout and "ExperimentFailed: A worker process ended abruptly" in first.stdout.split("failed: crash (")[1].splitlines()[0]
+    crash_line = first.stdout.split("failed: crash (")[1].splitlines()[0]
+    assert "ExperimentFailed: A worker process ended abruptly" in crash_line
     stored = stored_runs(runs)
     assert sorted(status for status, _ in stored.values()) == ["COMPLETED"] * 6 + ["FAILED"]
     for name in grid_names:
@@ -74,7 +76,7 @@ def test_ctrl_c_stops_the_batch_keeping_finished_runs_and_marking_the_interrupte
     runs = tmp_path / "runs"
     runner = subprocess.Popen(
         [python, str(PROJECT_ROOT / "run_experiments_local.py"), "-d", "configs", "-j", "1", "--output", "out"],
-        cwd=tmp_path, env={**__import__("os").environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)},
+        cwd=tmp_path, env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not (runs / "2" / "metrics.json").exists():

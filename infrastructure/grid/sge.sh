@@ -38,9 +38,13 @@ EOF
 
 # The host name must resolve, and to an address that resolves back to it; 127.0.0.1 reverse-resolves to
 # "localhost" on Debian, which the master would refuse ("access denied"): alias it to the host.
+# Returns 0 if it changed the aliases (daemons started before, e.g. by the packages, must be restarted).
 fix_host_name() {
+    local aliases="$SGE_ROOT/$SGE_CELL/common/host_aliases" line
     ensure_host_name_resolves "$(hostname)"
-    echo "$(host_name) localhost" > "$SGE_ROOT/$SGE_CELL/common/host_aliases"
+    line="$(host_name) localhost"
+    [ "$(cat "$aliases" 2> /dev/null)" = "$line" ] && return 1
+    echo "$line" > "$aliases"
 }
 
 # `sed` a qconf listing ($1: show option) into a file named $3 and load it ($2: modify option).
@@ -98,7 +102,10 @@ up() {
     [ "$(id -u)" = 0 ] || { say "run as root"; exit 1; }
     preseed_packages
     install_missing_packages "${PACKAGES[@]}"
-    fix_host_name
+    if fix_host_name && running "$MASTER_PID_FILE"; then
+        say "host aliases written: restarting the daemons"
+        down
+    fi
     running "$MASTER_PID_FILE" || /etc/init.d/gridengine-master start > /dev/null
     local waited=0
     until qconf -sh > /dev/null 2>&1; do
