@@ -11,7 +11,7 @@ install_missing_packages() {
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing ${missing[*]}"
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 # Whether the process whose id is in the file $1 runs.
