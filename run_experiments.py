@@ -1,51 +1,64 @@
-"""Submit every experiment config in a file or folder (recursively) to a grid engine.
+"""Submit every experiment config in a file or folder (recursively; grids expanded) to a batch scheduler.
 
     python run_experiments.py -d configs/ --scheduler sge     # qsub experiment.sge <config>
     python run_experiments.py -d configs/ --scheduler slurm   # sbatch infrastructure/grid/experiment.slurm <config>
+    python run_experiments.py -d configs/grids/activation_functions.json --scheduler slurm --wait
 
-The jobs do not depend on the folder this is called from: each is told this project's folder, this
-Python interpreter, the config's absolute path and $DEEP_BOTTLENECK_RUNS_DIR (if set), and writes its
-output to ./output/ beside this script (or to --output).
+One job per config; their ids are printed. Configs with a completed run in the store are skipped (--force
+submits them again). The jobs do not depend on the folder this is called from: each is told this project's
+folder, this Python interpreter, the config's absolute path and $DEEP_BOTTLENECK_RUNS_DIR (if set), and
+writes its output to ./output/ beside this script (or to --output). The runs go to the store the jobs share:
+the file store on a shared path ($DEEP_BOTTLENECK_RUNS_DIR) or MongoDB ($DEEP_BOTTLENECK_MONGO_URL).
+With --wait, waits for the jobs and prints each one's exit status.
+Exit status: 0 if every job was submitted (and with --wait, ended with 0), 1 otherwise, 2 on bad input.
 """
 
-import subprocess
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deep_bottleneck.experiment_batch import batch_argument_parser, checked_configs_or_none, submission_command  # noqa: E402
+from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
+from deep_bottleneck.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
+from deep_bottleneck.scheduler_jobs import (  # noqa: E402
+    SCHEDULERS, SchedulerError, submission_command, submit, wait_for_jobs,
+)
 
 
 def main() -> int:
-    """Submit the configs; 0 if all were submitted, 1 if a submission failed, 2 on bad input."""
+    """Submit the configs; see the exit statuses above."""
     parser = batch_argument_parser(__doc__)
-    parser.add_argument("--scheduler", choices=["sge", "slurm"], default="sge")
-    parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "output",
-                        help="folder for the jobs' stdout and stderr (default: output/ beside this script)")
+    parser.add_argument("--scheduler", choices=SCHEDULERS, default="sge")
+    parser.add_argument("--wait", action="store_true", help="wait for the jobs and report their exit statuses")
     args = parser.parse_args()
-    configs = checked_configs_or_none(args.path)
-    if configs is None:
+    try:
+        planned = plan_batch(args.path, args.seed, args.force)
+    except DeepBottleneckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    report_plan(planned)
     output_dir = args.output.resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
-    for config in configs:
+    jobs = {}
+    for item in planned:
+        if not item.runnable:
+            continue
+        config_file = item.config.config_file(output_dir / "grid-configs")
         try:
-            command = submission_command(args.scheduler, config, args.seed, output_dir, python=sys.executable)
-        except ValueError as exc:
+            command = submission_command(args.scheduler, config_file, args.seed, output_dir, python=sys.executable)
+            job_id = submit(command)
+        except (ValueError, SchedulerError) as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
-        try:
-            job = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
-        except FileNotFoundError:
-            print(f"error: {command[0]!r} not found: is the {args.scheduler} client installed?", file=sys.stderr)
-            return 2
-        except subprocess.CalledProcessError as exc:
-            print(f"error: submitting {config} failed: {exc.stderr.strip()}", file=sys.stderr)
-            return 1
-        print(f"submitted {config} as job {job}")
-    return 0
+            return 2 if not jobs else 1
+        jobs[job_id] = item.name
+        print(f"submitted {item.name} ({config_file}) as job {job_id}", flush=True)
+    failed = any(not item.runnable and item.error is not None for item in planned)
+    if args.wait and jobs:
+        statuses = wait_for_jobs(args.scheduler, jobs)
+        failed = failed or any(status.exit_status != 0 for status in statuses.values())
+        print(f"{sum(status.exit_status == 0 for status in statuses.values())} of {len(jobs)} jobs ended with exit "
+              f"status 0.")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

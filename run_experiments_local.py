@@ -1,7 +1,12 @@
-"""Run every experiment config in a file or folder (recursively) on this machine.
+"""Run every experiment config in a file or folder (recursively; grids expanded) on this machine.
 
     python run_experiments_local.py -d configs/basic.json
     python run_experiments_local.py -d configs/ -j 2 --seed 0
+
+Configs with a completed run in the store are skipped (--force runs them again). Each experiment's output goes
+to output/local-<time>-<pid>/<name>.log; a summary follows at the end. Ctrl-C stops the batch: running
+experiments are stored as INTERRUPTED, finished ones stay as they are.
+Exit status: 0 if every config completed or was skipped, 1 if any failed or was invalid, 130 if interrupted.
 """
 
 import sys
@@ -9,22 +14,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deep_bottleneck.experiment_batch import batch_argument_parser, checked_configs_or_none, run_locally  # noqa: E402
+from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
+from deep_bottleneck.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
+from deep_bottleneck.local_batch import LocalBatch, summary  # noqa: E402
+from deep_bottleneck.run_storage import default_runs_dir  # noqa: E402
 
 
 def main() -> int:
     parser = batch_argument_parser(__doc__)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="experiments run at the same time")
     args = parser.parse_args()
-    configs = checked_configs_or_none(args.path)
-    if configs is None:
+    try:
+        planned = plan_batch(args.path, args.seed, args.force)
+    except DeepBottleneckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    codes = run_locally(configs, args.jobs, args.seed)
-    failed = [str(config) for config, code in codes.items() if code != 0]
-    print(f"{len(codes) - len(failed)} of {len(codes)} experiments succeeded.")
-    for config in failed:
-        print(f"failed: {config}", file=sys.stderr)
-    return 1 if failed else 0
+    report_plan(planned)
+    outcomes = LocalBatch(args.jobs, args.seed, args.output).run(planned)
+    print(summary(outcomes, default_runs_dir()))
+    if any(outcome.status in ("interrupted", "not-started") for outcome in outcomes):
+        return 130
+    return 1 if any(outcome.status in ("failed", "invalid") for outcome in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -1,137 +1,106 @@
-"""Find experiment configs and turn them into ``experiment.py`` command lines, local or on a grid."""
+"""A batch of experiments: configs found in a file or folder (grids expanded), checked, and those with a completed
+run in the store set aside; shared by ``run_experiments_local.py`` and ``run_experiments.py``."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
+from deep_bottleneck.completed_runs import CompletedRuns, batch_store
 from deep_bottleneck.config import validate_config
-from deep_bottleneck.errors import ConfigError, DeepBottleneckError
+from deep_bottleneck.config_grid import BatchConfig, read_batch_configs
+from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.eval_tools.run_store import RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT_SCRIPT = PROJECT_ROOT / "experiment.py"
+#: Where the runners write job output, logs and the files of grid configs, unless told otherwise.
+DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "output"
 
 
-def find_configs(path: Path) -> list[Path]:
-    """The JSON config at ``path``, or every JSON config below the folder ``path`` (recursively), sorted."""
-    path = Path(path)
-    if path.is_file():
-        return [path.resolve()]
-    if path.is_dir():
-        return sorted(p.resolve() for p in path.rglob("*.json"))
-    raise ConfigError(f"No config file or folder at {str(path)!r}.")
+@dataclass(frozen=True)
+class PlannedExperiment:
+    """One config of a batch and what the batch does with it.
 
-
-def check_configs(paths: list[Path]) -> None:
-    """Validate every config before any is run.
-
-    Raises:
-        ConfigError: Naming the file and what is wrong in it.
+    Attributes:
+        name: The config's name (the run's name).
+        source: The file it comes from.
+        config: The config, or None when its file could not be read.
+        error: Why it cannot run (one line), or None.
+        stored_run: The id of a completed run with this config, or None.
     """
-    for path in paths:
-        try:
-            config = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not valid JSON: {exc}") from None
-        try:
-            validate_config(config)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+
+    name: str
+    source: Path
+    config: BatchConfig | None
+    error: str | None = None
+    stored_run: Any = None
+
+    @property
+    def runnable(self) -> bool:
+        """Whether the batch runs it: it is valid and, unless forced, not in the store yet."""
+        return self.error is None and self.stored_run is None
 
 
 def batch_argument_parser(description: str) -> argparse.ArgumentParser:
-    """Arguments shared by the runners: ``-d PATH`` and ``--seed``."""
+    """Arguments shared by the runners: ``-d PATH``, ``--seed``, ``--force`` and ``--output``."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-d", "--path", required=True, type=Path, help="a JSON config or a folder of them")
-    parser.add_argument("--seed", type=int, default=None, help="seed passed to every experiment")
+    parser.add_argument("-d", "--path", required=True, type=Path,
+                        help="a JSON config, a grid, or a folder searched recursively for both")
+    parser.add_argument("--seed", type=int, default=None, help="seed given to every experiment")
+    parser.add_argument("--force", action="store_true",
+                        help="also run configs that already have a completed run in the store")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT_DIR,
+                        help="folder for logs and the files of grid configs (default: output/ beside this script)")
     return parser
 
 
-def checked_configs_or_none(path: Path) -> list[Path] | None:
-    """Every config at ``path``, all validated; None (with the error on stderr) if any is bad."""
-    try:
-        configs = find_configs(path)
-        check_configs(configs)
-    except DeepBottleneckError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-    return configs
+def plan_batch(path: Path, seed: int | None, force: bool,
+               store: Callable[[], RunStore] = batch_store) -> list[PlannedExperiment]:
+    """Every config at ``path``, each checked and, unless ``force``, looked up among the completed runs.
+
+    Args:
+        path: A config, a grid or a folder of them.
+        seed: Seed given to every experiment, or None for each config's own.
+        force: Run configs that already have a completed run.
+        store: Opens the store the experiments write to.
+
+    Raises:
+        ConfigError: ``path`` is neither a file nor a folder.
+    """
+    configs, unreadable = read_batch_configs(path)
+    planned = [PlannedExperiment(file.stem, file, None, error) for file, error in unreadable]
+    completed = None
+    for config in configs:
+        values = config.values if seed is None else {**config.values, "seed": seed}
+        try:
+            settings = validate_config(values)
+        except DeepBottleneckError as exc:
+            planned.append(PlannedExperiment(config.name, config.source, config, str(exc)))
+            continue
+        if not force and completed is None:
+            completed = CompletedRuns(store())
+        stored_run = None if force else completed.run_id(settings)
+        planned.append(PlannedExperiment(config.name, config.source, config, stored_run=stored_run))
+    return sorted(planned, key=lambda item: str(item.source))
 
 
-def experiment_command(config: Path, seed: int | None, python: str = sys.executable) -> list[str]:
-    """The command line that runs one config."""
-    command = [python, str(EXPERIMENT_SCRIPT), "with", str(config)]
+def report_plan(planned: list[PlannedExperiment]) -> None:
+    """Print, before anything runs, the configs that are not run and why."""
+    for item in planned:
+        if item.error is not None:
+            print(f"invalid {item.name} ({item.source}): {item.error}", file=sys.stderr, flush=True)
+        elif item.stored_run is not None:
+            print(f"skipped {item.name}: run {item.stored_run} has this config and completed (--force runs it again)",
+                  flush=True)
+
+
+def experiment_command(config_file: Path, seed: int | None, python: str = sys.executable) -> list[str]:
+    """The command line that runs one config file."""
+    command = [python, str(EXPERIMENT_SCRIPT), "with", str(config_file)]
     if seed is not None:
         command.append(f"seed={seed}")
     return command
-
-
-def run_locally(configs: list[Path], jobs: int, seed: int | None) -> dict[Path, int]:
-    """Run each config in its own process, ``jobs`` at a time; return each config's exit code."""
-    def run_one(config: Path) -> int:
-        print(f"started  {config}", flush=True)
-        code = subprocess.call(experiment_command(config, seed))
-        print(f"{'finished' if code == 0 else f'FAILED ({code})'} {config}", flush=True)
-        return code
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return dict(zip(configs, pool.map(run_one, configs)))
-
-
-#: Job scripts; run_experiments.py tells them where the project and its interpreter are in these variables.
-SGE_SCRIPT = PROJECT_ROOT / "experiment.sge"
-SLURM_SCRIPT = PROJECT_ROOT / "infrastructure" / "grid" / "experiment.slurm"
-JOB_ROOT_VARIABLE = "DEEP_BOTTLENECK_ROOT"
-JOB_PYTHON_VARIABLE = "DEEP_BOTTLENECK_PYTHON"
-RUNS_DIR_VARIABLE = "DEEP_BOTTLENECK_RUNS_DIR"
-#: Settings an experiment reads from its environment. Grid Engine gives a job only the variables named
-#: with ``-v``, so those set are named, without their value: a MongoDB URL may hold a password.
-FORWARDED_SETTINGS = (
-    "DEEP_BOTTLENECK_MONGO_URL", "DEEP_BOTTLENECK_MONGO_DB", "DEEP_BOTTLENECK_MONGO_ONLY", "KERAS_BACKEND",
-)
-
-
-def submission_command(
-    scheduler: str, config: Path, seed: int | None, output_dir: Path, python: str = sys.executable,
-) -> list[str]:
-    """The command that submits one config to Sun Grid Engine (``qsub``) or Slurm (``sbatch``).
-
-    The job does not depend on the folder the command is run from (Grid Engine and Slurm run a copy
-    of the job script from a spool folder): it is given the project folder, the interpreter and
-    ``$DEEP_BOTTLENECK_RUNS_DIR`` (if set) as absolute paths in its environment, the config as an
-    absolute path, and its output goes to ``output_dir``. With Grid Engine, the settings in
-    ``FORWARDED_SETTINGS`` that are set are passed on too, read from the environment ``qsub`` runs in.
-
-    Args:
-        scheduler: ``"sge"`` or ``"slurm"``.
-        config: The config file; a relative path is taken from the current folder.
-        seed: Seed given to the experiment, or None for the config's own.
-        output_dir: Folder for the job's stdout and stderr.
-        python: Interpreter that runs ``experiment.py`` in the job.
-
-    Raises:
-        ValueError: Unknown scheduler, or a path holds a comma (both schedulers split their lists of
-            variables at commas).
-    """
-    variables = {JOB_ROOT_VARIABLE: str(PROJECT_ROOT), JOB_PYTHON_VARIABLE: os.path.abspath(python)}
-    if os.environ.get(RUNS_DIR_VARIABLE):
-        variables[RUNS_DIR_VARIABLE] = os.path.abspath(os.environ[RUNS_DIR_VARIABLE])
-    for name, value in variables.items():
-        if "," in value:
-            raise ValueError(f"{name}={value!r} cannot be passed to a {scheduler} job: the path holds a comma.")
-    assignments = [f"{name}={value}" for name, value in variables.items()]
-    output_dir = os.path.abspath(output_dir)
-    arguments = [os.path.abspath(config)] + ([f"seed={seed}"] if seed is not None else [])
-    if scheduler == "sge":
-        forwarded = [name for name in FORWARDED_SETTINGS if name in os.environ]
-        return ["qsub", "-terse", "-o", output_dir, "-e", output_dir, "-v", ",".join(assignments + forwarded),
-                str(SGE_SCRIPT), *arguments]
-    if scheduler == "slurm":
-        return ["sbatch", "--parsable", f"--output={output_dir}/%j.out",
-                "--export=" + ",".join(["ALL", *assignments]), str(SLURM_SCRIPT), *arguments]
-    raise ValueError(f"Unknown scheduler {scheduler!r}; use 'sge' or 'slurm'.")

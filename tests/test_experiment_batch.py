@@ -1,10 +1,11 @@
 import json
-import subprocess
 
 import pytest
 
+from deep_bottleneck.config import default_config
 from deep_bottleneck.errors import ConfigError
-from deep_bottleneck.experiment_batch import check_configs, find_configs, submission_command
+from deep_bottleneck.eval_tools.run_store import FileRunStore
+from deep_bottleneck.experiment_batch import plan_batch
 
 
 def write(path, config):
@@ -13,36 +14,36 @@ def write(path, config):
     return path
 
 
-def test_configs_are_found_recursively(tmp_path):
-    write(tmp_path / "a.json", {})
-    write(tmp_path / "sub" / "deeper" / "b.json", {"epochs": 2})
-    (tmp_path / "notes.txt").write_text("not a config")
-    assert [p.name for p in find_configs(tmp_path)] == ["a.json", "b.json"]
-    assert find_configs(tmp_path / "a.json") == [(tmp_path / "a.json").resolve()]
+def store_run(runs_dir, run_id, config, status="COMPLETED"):
+    """A run folder as Sacred's file store writes it: the whole config (defaults included) and the status."""
+    write(runs_dir / str(run_id) / "config.json", {**default_config(), **config})
+    write(runs_dir / str(run_id) / "run.json", {"status": status, "experiment": {"name": "x"}})
 
 
-def test_a_bad_config_is_named_with_its_file(tmp_path):
-    good = write(tmp_path / "good.json", {})
-    bad = write(tmp_path / "bad.json", {"optimiser": "adam"})
-    with pytest.raises(ConfigError, match=r"bad.json: Unknown config key 'optimiser'.*Did you mean 'optimizer'"):
-        check_configs([good, bad])
+def test_a_bad_config_is_named_with_its_error_and_the_others_are_planned(tmp_path):
+    write(tmp_path / "good.json", {"epochs": 2})
+    write(tmp_path / "bad.json", {"optimiser": "adam"})
     (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(ConfigError, match="broken.json: not valid JSON"):
-        check_configs([tmp_path / "broken.json"])
+    planned = plan_batch(tmp_path, None, False, store=lambda: FileRunStore(tmp_path / "runs"))
+    assert [(p.name, p.runnable) for p in planned] == [("bad", False), ("broken", False), ("good", True)]
+    assert planned[0].error.startswith("Unknown config key 'optimiser'. Did you mean 'optimizer'?")
+    assert planned[1].error.startswith("not valid JSON")
+    with pytest.raises(ConfigError, match="No config file or folder"):
+        plan_batch(tmp_path / "nothere", None, False)
 
 
-def test_submission_commands(tmp_path):
-    sge = submission_command("sge", tmp_path / "a.json", 3, tmp_path)
-    assert sge[:2] == ["qsub", "-terse"] and sge[-3].endswith("experiment.sge") and sge[-1] == "seed=3"
-    slurm = submission_command("slurm", tmp_path / "a.json", None, tmp_path)
-    assert slurm[:2] == ["sbatch", "--parsable"] and slurm[-1] == str(tmp_path / "a.json")
+def test_a_config_with_a_completed_run_of_the_same_settings_and_seed_is_not_planned_again(tmp_path):
+    runs = tmp_path / "runs"
+    store_run(runs, 1, {"epochs": 2, "learning_rate": 0.001, "seed": 0})
+    store_run(runs, 2, {"epochs": 3, "seed": 0}, status="FAILED")
+    store_run(runs, 3, {"epochs": 4, "seed": 0, "architecture": [3]})
+    write(tmp_path / "configs" / "grid.json", {"learning_rate": 1e-3, "grid": {"epochs": [2, 3, 4]}})
 
+    def plan(seed=None, force=False):
+        planned = plan_batch(tmp_path / "configs", seed, force, store=lambda: FileRunStore(runs))
+        return {p.name: p.stored_run for p in planned}
 
-def test_local_runner_rejects_a_bad_folder_before_running_anything(project_root, python, tmp_path):
-    write(tmp_path / "configs" / "ok.json", {"epochs": 1})
-    write(tmp_path / "configs" / "typo.json", {"n_run": 2})
-    done = subprocess.run([python, str(project_root / "run_experiments_local.py"), "-d", str(tmp_path / "configs")],
-                          capture_output=True, text=True, cwd=tmp_path)
-    assert done.returncode == 2
-    assert "typo.json: Unknown config key 'n_run'. Did you mean 'n_runs'?" in done.stderr
-    assert "started" not in done.stdout
+    # epochs 3 only failed; epochs 4 was stored with another architecture.
+    assert plan() == {"grid_epochs_2": 1, "grid_epochs_3": None, "grid_epochs_4": None}
+    assert plan(seed=1) == {"grid_epochs_2": None, "grid_epochs_3": None, "grid_epochs_4": None}
+    assert plan(force=True) == {"grid_epochs_2": None, "grid_epochs_3": None, "grid_epochs_4": None}
