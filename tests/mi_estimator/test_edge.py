@@ -31,7 +31,7 @@ def test_a_saturated_estimate_warns():
     rows = np.random.default_rng(0).normal(size=(1000, 3))
     with pytest.warns(edge.EDGESaturationWarning, match="saturated at its ceiling of 9.966 bits"):
         mi_xt, _ = estimate(edge.load(1e-4), rows, np.arange(1000) % 2)
-    assert mi_xt == pytest.approx(np.log2(1000))
+    assert mi_xt == pytest.approx(np.log2(1000), abs=2 * 1000 / 2**16)  # up to what H2 collisions take
 
 
 def test_unknown_hashing_is_rejected():
