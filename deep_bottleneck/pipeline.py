@@ -25,8 +25,9 @@ from deep_bottleneck.activation_store import ActivationFile
 from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import RepetitionError
-from deep_bottleneck.estimation import estimator_labels, sorted_measures
+from deep_bottleneck.estimation import estimator_labels, load_estimators, sorted_measures
 from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.plotter.base import PlotContext
 from deep_bottleneck.repetition import RepetitionResult, run_repetition
 
@@ -148,6 +149,11 @@ def run_experiment(
         if failure is not None:
             raise failure
         metrics.log_means()
+        if settings["family_size"]:
+            frames.append(estimate_family(load_estimators(settings["estimators"]),
+                                          result.activation_paths[:settings["family_size"]], settings["seed"]))
+            result.measures = sorted_measures(frames)
+            result.measures.to_csv(result.measures_path, index=False)
     finally:
         # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():
@@ -156,6 +162,9 @@ def run_experiment(
     result.seconds["repetitions"] = time.perf_counter() - started
     started = time.perf_counter()
     result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs)
+    if settings["family_size"]:
+        result.plot_paths += draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
+                                        prefix=FAMILY_PREFIX)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
@@ -163,13 +172,14 @@ def run_experiment(
 
 
 def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], activation_path: Path,
-               outputs: Path, always_suffix: bool = False) -> list[Path]:
-    """Every plotter once per estimator; with several estimators (or ``always_suffix``), file names end in
-    ``_<estimator label>``. The layer names and the labels of the rows MI was estimated on are read from an
-    activation file of the run."""
+               outputs: Path, always_suffix: bool = False, prefix: str = "") -> list[Path]:
+    """Every plotter once per estimator; with several estimators (or ``always_suffix``, or a ``prefix`` of the
+    labels, as the network family's rows have), file names end in ``_<estimator label>``. The layer names and the
+    labels of the rows MI was estimated on are read from an activation file of the run."""
     with ActivationFile(activation_path) as store:
         layer_names, mi_labels = store.layer_names, store.labels
-    labels = estimator_labels(settings["estimators"])
+    labels = [prefix + label for label in estimator_labels(settings["estimators"])]
+    always_suffix = always_suffix or bool(prefix)
     paths = []
     for label, (name, _) in zip(labels, settings["estimators"]):
         context = PlotContext(
