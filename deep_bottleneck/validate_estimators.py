@@ -17,10 +17,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import Any, Iterator
 
 from deep_bottleneck import plugins
 from deep_bottleneck.mi_estimator.base import estimate
@@ -40,9 +37,12 @@ def arguments_for(name: str, case: Case) -> dict[str, Any]:
     return {}
 
 
-def validate(names: list[str], cases: list[Case]) -> pd.DataFrame:
-    """One row per (case, estimator) with estimates, truths, errors and seconds."""
-    rows = []
+COLUMNS = ["case", "N", "estimator", "I(X;T)", "true I(X;T)", "error I(X;T)", "I(T;Y)", "true I(T;Y)",
+           "error I(T;Y)", "truth +-", "seconds", "bracket", "warnings"]
+
+
+def validate(names: list[str], cases: list[Case]) -> Iterator[dict[str, Any]]:
+    """One row (of ``COLUMNS``) per (case, estimator) with estimates, truths, errors and seconds, as computed."""
     for case in cases:
         for name in names:
             estimator = plugins.load_plugin("estimator", name, **arguments_for(name, case))
@@ -50,17 +50,14 @@ def validate(names: list[str], cases: list[Case]) -> pd.DataFrame:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 mi_xt, mi_ty = estimate(estimator, case.activations, case.labels)
-            seconds = time.perf_counter() - started
-            rows.append({
+            yield {
                 "case": case.name, "N": len(case.labels), "estimator": name.rsplit(".", 1)[-1],
                 "I(X;T)": mi_xt, "true I(X;T)": case.mi_xt,
                 "error I(X;T)": None if case.mi_xt is None else mi_xt - case.mi_xt,
                 "I(T;Y)": mi_ty, "true I(T;Y)": case.mi_ty, "error I(T;Y)": mi_ty - case.mi_ty,
-                "truth +-": case.truth_error, "seconds": seconds,
-                "bracket": bracket_check(name, case, mi_xt),
-                "warnings": len(caught),
-            })
-    return pd.DataFrame(rows)
+                "truth +-": case.truth_error, "seconds": time.perf_counter() - started,
+                "bracket": bracket_check(name, case, mi_xt), "warnings": len(caught),
+            }
 
 
 def bracket_check(name: str, case: Case, mi_xt: float) -> str:
@@ -72,20 +69,21 @@ def bracket_check(name: str, case: Case, mi_xt: float) -> str:
     return "ok" if holds else "FAILS"
 
 
-def as_markdown(table: pd.DataFrame) -> str:
-    """The table as Markdown, numbers to 3 decimals (seconds to 2)."""
-    header = "| " + " | ".join(table.columns) + " |\n| " + " | ".join("---" for _ in table.columns) + " |\n"
+def markdown_header() -> str:
+    return "| " + " | ".join(COLUMNS) + " |\n| " + " | ".join("---" for _ in COLUMNS) + " |\n"
 
+
+def markdown_row(row: dict[str, Any]) -> str:
+    """One table row, numbers to 3 decimals (errors signed, seconds to 2)."""
     def cell(column: str, value: Any) -> str:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None:
             return "-"
         if isinstance(value, float):
             return f"{value:.2f}" if column == "seconds" else f"{value:+.3f}" if column.startswith("error") \
                 else f"{value:.3f}"
         return str(value)
 
-    return header + "".join("| " + " | ".join(cell(c, v) for c, v in row.items()) + " |\n"
-                            for _, row in table.iterrows())
+    return "| " + " | ".join(cell(column, row[column]) for column in COLUMNS) + " |\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,16 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         except plugins.PluginError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    table = validate(names, all_cases(quick=args.quick))
-    text = as_markdown(table)
-    print(text)
+    text = markdown_header()
+    print(text, end="", flush=True)
+    failed = []
+    for row in validate(names, all_cases(quick=args.quick)):
+        text += markdown_row(row)
+        print(markdown_row(row), end="", flush=True)
+        if row["bracket"] == "FAILS":
+            failed.append(row)
     if args.markdown:
         args.markdown.write_text(text)
-    failed = table[table["bracket"] == "FAILS"]
-    for _, row in failed.iterrows():
+    for row in failed:
         print(f"error: the {row['estimator']} bound does not bracket I(X;T) = {row['true I(X;T)']:.3f} on "
               f"{row['case']!r} (estimate {row['I(X;T)']:.3f})", file=sys.stderr)
-    return 1 if len(failed) else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

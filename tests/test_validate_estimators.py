@@ -21,7 +21,7 @@ def test_the_kde_bounds_bracket_every_noisy_mixture_and_the_table_is_written(pyt
                     "--markdown", "table.md")
     assert done.returncode == 0, done.stderr
     table = (tmp_path / "table.md").read_text()
-    assert table == done.stdout.rstrip("\n") + "\n"
+    assert table == done.stdout
     rows = [line.split(" | ") for line in table.splitlines()[2:]]
     assert len(rows) == 2 * 16
     assert [row[11] for row in rows if row[0].startswith("| rows + N(0")] == ["ok"] * 6
