@@ -157,7 +157,7 @@ def noisy_mixture(width: int, n_rows: int, noise_variance: float, n_samples: int
 
 def all_cases(quick: bool = False) -> list[Case]:
     """Every validation case; ``quick`` uses fewer rows and Monte Carlo samples."""
-    n_discrete, n_gaussian, n_noisy, n_samples = (4000, 2000, 200, 4000) if quick else (16000, 5000, 400, 20000)
+    n_discrete, n_gaussian, n_noisy, n_samples = (4000, 2000, 200, 4000) if quick else (8000, 5000, 400, 20000)
     cases = [uniform_patterns(k, n_discrete, seed=k) for k in (1, 4, 8, 10)]
     cases += [categorical_product((3, 5, 7), n_discrete), categorical_product((2, 4, 8, 16), n_discrete, seed=1),
               label_dependent_patterns(n_discrete)]
