@@ -19,8 +19,9 @@ neighbour included, the point itself not) and N_d is the number of points of val
 Estimates are clipped to [0, log2 N] and [0, H(Y)], the ranges of the true values. Ross's estimator
 is exact for rows farther apart than the noise up to a bias of about 1 / (2 M) nats in I(X;T) (clipped
 away at log2 N), and unbiased for independent variables; its variance falls as 1 / (N M). Cost per
-snapshot: k-d trees over the N M points, O(N M log(N M)) for low widths (k-d trees degrade towards N^2 in
-wide layers).
+snapshot: k-d trees over the N M points, O(N M log(N M)) for low widths, plus counting the points inside each
+radius, which grows with how many rows coincide (the clustered rows of a trained, saturated layer are the slow
+case) and with the width (k-d trees degrade towards N^2 in wide layers).
 """
 
 from __future__ import annotations
