@@ -32,7 +32,8 @@ def test_the_kde_bounds_bracket_every_noisy_mixture_and_the_table_is_written(pyt
 def test_an_unknown_estimator_is_one_line_with_a_suggestion(python, tmp_path):
     done = validate(python, tmp_path, "--estimators", "mi_estimator.ksq")
     assert done.returncode == 1
-    assert done.stderr.startswith("error: No estimator plug-in named 'mi_estimator.ksq'. Did you mean 'mi_estimator.ksg'")
+    assert done.stderr.startswith(
+        "error: No estimator plug-in named 'mi_estimator.ksq'. Did you mean 'mi_estimator.ksg'")
     assert len(done.stderr.strip().splitlines()) == 1
 
 

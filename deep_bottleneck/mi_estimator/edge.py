@@ -3,10 +3,11 @@ estimation using dependence graphs"): hashing instead of distances, so each esti
 
 Each row of a layer is hashed in two steps. H1, locality-sensitive: ``floor((t W + b) / eps)`` per
 coordinate, with W the identity (``hashing="floor"``, the default up to ``FLOOR_HASH_MAX_WIDTH`` units) or a
-2-stable (Gaussian) random projection (``hashing="p-stable"``, the default for wider layers) onto min(d, log2(N / 10)) coordinates (entries N(0, 1/d)), and b a
-shift of the grid. H2: a random multiply-shift hash of H1's integer vector into F = ``collision_factor`` * N
-buckets (a power of two), counted with ``bincount``: no sort, no dictionary. The dependence graph joins
-bucket i of T and value j of the other variable with N_ij rows, and
+2-stable (Gaussian) random projection onto min(d, log2(N / 10)) coordinates with entries N(0, 1/d)
+(``hashing="p-stable"``, the default for wider layers), and b a shift of the grid. H2: a random multiply-shift
+hash of H1's integer vector into F = ``collision_factor`` * N buckets (a power of two), counted with
+``bincount``: no sort, no dictionary. The dependence graph joins bucket i of T and value j of the other
+variable with N_ij rows, and
 
     I = sum_ij (N_ij / N) g(N N_ij / (N_i N_j)),    g(x) = min(log2 x, U)
 
@@ -16,12 +17,12 @@ bucket i of T and value j of the other variable with N_ij rows, and
 
 The ensemble averages ``n_ensemble`` estimates whose grids are shifted by b = l / L * eps (l = 0..L-1).
 Estimates are clipped below at 0. When I(X;T) reaches its ceiling min(U, log2 N) (every row in a bucket of
-its own, up to the 2 N / F bits that H2 collisions may take away) an ``EDGESaturationWarning`` says so: then eps is too fine for N rows and the estimate says
-nothing about the layer.
+its own, up to the 2 N / F bits that H2 collisions may take away) an ``EDGESaturationWarning`` says so: then
+eps is too fine for N rows and the estimate says nothing about the layer.
 
-Documented error on discrete layers, with floor hashing: when eps is smaller than the gap between distinct values of a unit,
-H1 separates the L distinct rows, and EDGE equals the plug-in (maximum-likelihood) estimate of the hashed
-variables, less what H2 collisions merge: at most L / F bits in expectation (two merged rows of
+Documented error on discrete layers, with floor hashing: when eps is smaller than the gap between distinct
+values of a unit, H1 separates the L distinct rows, and EDGE equals the plug-in (maximum-likelihood) estimate
+of the hashed variables, less what H2 collisions merge: at most L / F bits in expectation (two merged rows of
 probability p cost 2 p bits at most; about L^2 / (2F) pairs collide). Against the truth add the plug-in
 bias, about -(L - 1) / (2 N ln 2) bits for H(T), and sampling noise. A random projection can put distinct
 rows closer than eps and merge them (8 binary units at eps = 0.5 lose ~0.06 bits of 8).

@@ -79,7 +79,8 @@ def ksg_estimate(activations: np.ndarray, labels: np.ndarray, noise_variance: fl
     return mi_xt, min(max(ross(point_labels), 0.0), h_y)
 
 
-def edge_estimate(activations: np.ndarray, labels: np.ndarray, epsilon: float, n_ensemble: int = 4) -> tuple[float, float]:
+def edge_estimate(activations: np.ndarray, labels: np.ndarray, epsilon: float,
+                  n_ensemble: int = 4) -> tuple[float, float]:
     """EDGE with floor hashing of each unit, cells counted in a dictionary (no second hash), in bits:
     the mean over grids shifted by l / L of sum over (cell, label) edges of N_ij / N log2(N N_ij / (N_i N_j))."""
     labels = np.asarray(labels)
