@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
 
-.PHONY: demo test install install-dev mongo bench tishby clean
+.PHONY: demo test install install-dev mongo bench tishby validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install-dev
 tishby: install
 	$(BIN)/python bench/tishby.py --runs 1
 	$(BIN)/python bench/tishby.py --runs 5
+
+# Every registered estimator on layers of known MI (table in docs/estimator_validation.md).
+validate: install
+	$(BIN)/python -m deep_bottleneck.validate_estimators --markdown docs/estimator_validation_table.md
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -189,6 +189,7 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "callbacks": _plugin_list("callback"),
     "plotters": _plugin_list("plotter"),
     "n_runs": _positive_int,
+    "family_size": _optional_positive_int,
     "parallel_runs": _optional_positive_int,
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
@@ -225,6 +226,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
     settings["estimators"] = _estimator_list(settings)
+    # The network family (deep_bottleneck.network_family) is the first family_size repetitions.
+    settings["n_runs"] = max(settings["n_runs"], settings["family_size"] or 0)
     return settings
 
 

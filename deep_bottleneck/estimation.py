@@ -71,6 +71,15 @@ def check_finite(activations: np.ndarray, epochs: np.ndarray, layer: str, run: i
         )
 
 
+def selected_snapshots(estimator: Any, epochs: np.ndarray) -> np.ndarray:
+    """Which snapshots (of ``epochs``) ``estimator`` estimates: those its optional ``estimates_epoch(epoch)``
+    accepts, else all. Costly estimators use it to skip snapshots; the skipped ones get no rows."""
+    accepts = getattr(estimator, "estimates_epoch", None)
+    if accepts is None:
+        return np.ones(len(epochs), dtype=bool)
+    return np.array([bool(accepts(int(epoch))) for epoch in epochs], dtype=bool)
+
+
 def _as_labelled(estimators: Any) -> list[LabelledEstimator]:
     if isinstance(estimators, LabelledEstimator):
         return [estimators]
@@ -104,18 +113,20 @@ class EstimatorSet:
             EstimationError: An activation is NaN or infinite.
         """
         check_finite(activations, epochs, layer_name, run)
-        results: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        epochs = np.asarray(epochs)
+        results: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for entry in self._others:
-            results[entry.label] = entry.estimator.estimate_snapshots(activations, labels)
+            chosen = selected_snapshots(entry.estimator, epochs)
+            results[entry.label] = (epochs[chosen], *entry.estimator.estimate_snapshots(activations[chosen], labels))
         for estimator, bounds in self._kde_groups.values():
             per_snapshot = [estimator.estimate_both(snapshot, labels) for snapshot in activations]
             for bound, label in bounds:
                 values = np.array([snapshot[bound] for snapshot in per_snapshot]).reshape(-1, 2)
-                results[label] = (values[:, 0], values[:, 1])
+                results[label] = (epochs, values[:, 0], values[:, 1])
         frames = [pd.DataFrame({
-            "epoch": epochs, "layer": layer_index, "run": run,
-            "MI_XM": np.asarray(results[e.label][0], dtype=np.float64),
-            "MI_YM": np.asarray(results[e.label][1], dtype=np.float64), "estimator": e.label,
+            "epoch": results[e.label][0], "layer": layer_index, "run": run,
+            "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
+            "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
         }) for e in self.estimators]
         return pd.concat(frames, ignore_index=True)
 

@@ -26,8 +26,9 @@ from deep_bottleneck.callbacks.metrics_logger import MetricsOverRuns
 from deep_bottleneck.compression import write_compression_verdicts
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import RepetitionError
-from deep_bottleneck.estimation import estimator_labels, sorted_measures
+from deep_bottleneck.estimation import estimator_labels, load_estimators, sorted_measures
 from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.plotter.base import PlotContext
 from deep_bottleneck.repetition import RepetitionResult, run_repetition
 
@@ -151,6 +152,11 @@ def run_experiment(
         if failure is not None:
             raise failure
         metrics.log_means()
+        if settings["family_size"]:
+            frames.append(estimate_family(load_estimators(settings["estimators"]),
+                                          result.activation_paths[:settings["family_size"]], settings["seed"]))
+            result.measures = sorted_measures(frames)
+            result.measures.to_csv(result.measures_path, index=False)
     finally:
         # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():
@@ -163,6 +169,9 @@ def run_experiment(
     started = time.perf_counter()
     result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
                                    metrics=metrics.frame())
+    if settings["family_size"]:
+        result.plot_paths += draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
+                                        metrics=metrics.frame(), estimator_plots_only=True, prefix=FAMILY_PREFIX)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
@@ -171,15 +180,17 @@ def run_experiment(
 
 def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], activation_path: Path,
                outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
-               estimator_plots_only: bool = False) -> list[Path]:
-    """Every plotter of MI once per estimator; with several estimators (or ``always_suffix``), file names end in
-    ``_<estimator label>``. Plotters of other data (``per_estimator = False``) draw once, unless
-    ``estimator_plots_only``. The layer names and the labels of the rows MI was estimated on are read from an
-    activation file of the run; the run folder (its activations and gradient statistics) is that file's
-    grandparent; ``metrics`` are the logged training metrics (columns ``run, name, epoch, value``)."""
+               estimator_plots_only: bool = False, prefix: str = "") -> list[Path]:
+    """Every plotter of MI once per estimator; with several estimators (or ``always_suffix``, or a ``prefix`` of the
+    labels, as the network family's rows have), file names end in ``_<estimator label>``. Plotters of other data
+    (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The layer names and the labels of the
+    rows MI was estimated on are read from an activation file of the run; the run folder (its activations and
+    gradient statistics) is that file's grandparent; ``metrics`` are the logged training metrics (columns
+    ``run, name, epoch, value``)."""
     with ActivationFile(activation_path) as store:
         layer_names, mi_labels = store.layer_names, store.labels
-    labels = estimator_labels(settings["estimators"])
+    labels = [prefix + label for label in estimator_labels(settings["estimators"])]
+    always_suffix = always_suffix or bool(prefix)
     paths = []
     for index, (label, (name, _)) in enumerate(zip(labels, settings["estimators"])):
         context = PlotContext(

@@ -48,3 +48,54 @@ def binning_bounds(activations: np.ndarray, labels: np.ndarray, bin_width: float
     h_t = entropy_of_rows(binned)
     h_t_given_y = sum(np.mean(labels == c) * entropy_of_rows(binned[labels == c]) for c in np.unique(labels))
     return h_t, h_t - h_t_given_y
+
+
+def ksg_estimate(activations: np.ndarray, labels: np.ndarray, noise_variance: float, k: int = 3,
+                 noise_draws: int = 8, seed: int = 0) -> tuple[float, float]:
+    """Ross's estimate of I(X;T) and I(T;Y) in bits for T = rows + noise, one point at a time with full distance
+    rows (``mi_estimator.ksg``'s definition; the same noise draws)."""
+    from scipy.special import digamma
+
+    activations = np.asarray(activations, dtype=np.float64)
+    n_rows, width = activations.shape
+    noise = np.random.default_rng(seed).normal(scale=np.sqrt(noise_variance), size=(n_rows, noise_draws, width))
+    points = (activations[:, None, :] + noise).reshape(-1, width)
+    rows = np.repeat(np.arange(n_rows), noise_draws)
+    point_labels = np.repeat(np.asarray(labels), noise_draws)
+
+    def ross(groups: np.ndarray) -> float:
+        total = 0.0
+        for i, point in enumerate(points):
+            distances = np.abs(points - point).max(axis=1)
+            others_in_group = (groups == groups[i]) & (np.arange(len(points)) != i)
+            radius = np.sort(distances[others_in_group])[k - 1]
+            within = np.count_nonzero(distances <= radius) - 1
+            total += digamma(np.count_nonzero(groups == groups[i])) + digamma(within)
+        return (digamma(len(points)) + digamma(k) - total / len(points)) / np.log(2)
+
+    mi_xt = min(max(ross(rows), 0.0), np.log2(n_rows))
+    _, counts = np.unique(labels, return_counts=True)
+    h_y = float(-(counts / counts.sum() * np.log2(counts / counts.sum())).sum())
+    return mi_xt, min(max(ross(point_labels), 0.0), h_y)
+
+
+def edge_estimate(activations: np.ndarray, labels: np.ndarray, epsilon: float,
+                  n_ensemble: int = 4) -> tuple[float, float]:
+    """EDGE with floor hashing of each unit, cells counted in a dictionary (no second hash), in bits:
+    the mean over grids shifted by l / L of sum over (cell, label) edges of N_ij / N log2(N N_ij / (N_i N_j))."""
+    labels = np.asarray(labels)
+    n_rows = len(labels)
+    estimates = []
+    for member in range(n_ensemble):
+        cells = [tuple(row) for row in np.floor(np.asarray(activations, dtype=np.float64) / epsilon
+                                                + member / n_ensemble).astype(np.int64)]
+        cell_counts, joint_counts, label_counts = {}, {}, {}
+        for cell, label in zip(cells, labels):
+            cell_counts[cell] = cell_counts.get(cell, 0) + 1
+            joint_counts[cell, label] = joint_counts.get((cell, label), 0) + 1
+            label_counts[label] = label_counts.get(label, 0) + 1
+        mi_xt = sum(np.log2(n_rows / cell_counts[cell]) for cell in cells) / n_rows
+        mi_ty = sum(count / n_rows * np.log2(n_rows * count / (cell_counts[cell] * label_counts[label]))
+                    for (cell, label), count in joint_counts.items())
+        estimates.append((mi_xt, mi_ty))
+    return tuple(float(max(value, 0.0)) for value in np.mean(estimates, axis=0))
