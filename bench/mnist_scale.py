@@ -43,8 +43,11 @@ def mnist_shaped_data(seed: int = 0):
     prototypes = rng.uniform(-1, 1, size=(N_CLASSES, 28, 28)).astype(np.float32)
     prototypes = (prototypes + np.roll(prototypes, 1, 1) + np.roll(prototypes, 1, 2)) / 3
     labels = rng.integers(0, N_CLASSES, size=N_TRAIN + N_TEST)
-    rows = prototypes.reshape(N_CLASSES, -1)[labels] + rng.normal(scale=2.0, size=(len(labels), N_INPUTS))
-    rows = np.clip(rows, -1, 1).astype(np.float32)
+    rows = np.empty((len(labels), N_INPUTS), dtype=np.float32)
+    for start in range(0, len(labels), 10000):  # in chunks, so that generating costs little memory
+        chunk = labels[start:start + 10000]
+        noise = rng.normal(scale=2.0, size=(len(chunk), N_INPUTS)).astype(np.float32)
+        rows[start:start + 10000] = np.clip(prototypes.reshape(N_CLASSES, -1)[chunk] + noise, -1, 1)
     return make_split(rows[:N_TRAIN], labels[:N_TRAIN], N_CLASSES), make_split(rows[N_TRAIN:], labels[N_TRAIN:], N_CLASSES)
 
 

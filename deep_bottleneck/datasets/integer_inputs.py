@@ -1,10 +1,10 @@
-"""The synthetic data of seed 003 (Tishby's experiment without his data): 12 inputs drawn from {-1, 0, 1, 2, 3}.
+"""The synthetic data of the "extended MI estimator" study (Tishby's experiment without his data): 12 inputs drawn from {-1, 0, 1, 2, 3}.
 
 Two labellings, chosen with ``labels``:
 
 - ``threshold``: 1 when the mean of the inputs plus Gaussian noise (sd 0.1) exceeds 0.7;
 - ``complicated``: 1 when x2 x3 + x4 x5 + ... + x10 x11 - x0^2 plus Gaussian noise (sd 0.2) exceeds its mean
-  over the rows. (Seed 003's code summed the products over the whole array, a constant, which left x0 the only
+  over the rows. (That study's code summed the products over the whole array, a constant, which left x0 the only
   input the label depended on; here each row's own products count, as its text intends.)
 
 Rows are split 80/20 by a fixed permutation of the same seed.
@@ -36,7 +36,7 @@ def load(labels: str = "threshold", n_rows: int = 1000, seed: int = 0) -> tuple[
 
     Args:
         labels: ``threshold`` or ``complicated``.
-        n_rows: Rows in training and test together (seed 003: 1000).
+        n_rows: Rows in training and test together (the study: 1000).
         seed: Seed of the inputs, the noise and the split.
 
     Returns:

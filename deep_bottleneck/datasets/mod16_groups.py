@@ -1,8 +1,8 @@
-"""The data of seed 004: 10 binary inputs (an integer n in 0..1023 in binary), label fixed by n mod 16.
+"""The data of an information-bottleneck demonstration notebook (JAX, 2025): 10 binary inputs (an integer n in 0..1023 in binary), label fixed by n mod 16.
 
 The 16 groups n mod 16 = 0..15 get the labels of eight zeros and eight ones in a seeded random order, so the label
 is a deterministic function of the input with both classes equally likely: I(X;Y) = H(Y) = 1 bit (ln 2 nats).
-Rows are drawn uniformly from the 1024 integers, 50000 for training and 10000 for test as in the seed.
+Rows are drawn uniformly from the 1024 integers, 50000 for training and 10000 for test as in the notebook.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A small convolutional network (seed 003): convolution, max pooling, then Dense layers and a softmax readout.
+"""A small convolutional network (as in the "extended MI estimator" study): convolution, max pooling, then Dense layers and a softmax readout.
 
 The data sets hand over flattened rows; the network's first layer turns each back into its image (``image_shape``,
 by default a square single-channel image of ``input_size`` pixels: 784 -> 28x28, 196 -> 14x14, 64 -> 8x8).
@@ -50,9 +50,9 @@ def load(
         output_size: Number of classes.
         max_norm_weights: If a number, each unit's incoming weight vector is constrained to this norm.
         initial_bias: Constant every bias starts at.
-        filters: Convolution filters (seed 003: 1).
-        kernel_size: Side of the square convolution kernel (seed 003: 4).
-        pool_size: Side of the square max-pooling window, also its stride (seed 003: 3).
+        filters: Convolution filters (the study: 1).
+        kernel_size: Side of the square convolution kernel (the study: 4).
+        pool_size: Side of the square max-pooling window, also its stride (the study: 3).
         image_shape: ``[height, width, channels]`` of an input; default a square single-channel image.
 
     Returns:
