@@ -231,24 +231,21 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+#: Settings the experiment passes to every model plug-in's ``load``, besides ``input_size`` and ``output_size``.
+MODEL_SETTINGS = ("architecture", "activation_fn", "optimizer", "learning_rate", "max_norm_weights", "initial_bias")
+
+
 def model_arguments(settings: dict[str, Any], input_size: int, output_size: int) -> dict[str, Any]:
-    """Every argument the experiment passes to the model plug-in's ``load``: the settings it is built from, the
-    data's shape and ``model_args``."""
-    return {
-        "architecture": settings["architecture"], "activation_fn": settings["activation_fn"],
-        "optimizer": settings["optimizer"], "learning_rate": settings["learning_rate"],
-        "input_size": input_size, "output_size": output_size,
-        "max_norm_weights": settings["max_norm_weights"], "initial_bias": settings["initial_bias"],
-        **settings["model_args"],
-    }
+    """Every argument the experiment passes to the model plug-in's ``load``: ``MODEL_SETTINGS``, the data's shape
+    and ``model_args``."""
+    return {**{key: settings[key] for key in MODEL_SETTINGS}, "input_size": input_size, "output_size": output_size,
+            **settings["model_args"]}
 
 
 def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:
     """Check ``dataset_args`` and ``model_args`` against the plug-ins' ``load`` (names and types; the data is not
     loaded and the model not built here)."""
-    given = {"architecture", "activation_fn", "optimizer", "learning_rate", "input_size", "output_size",
-             "max_norm_weights", "initial_bias"}
-    clash = sorted(given.intersection(settings["model_args"]))
+    clash = sorted({*MODEL_SETTINGS, "input_size", "output_size"}.intersection(settings["model_args"]))
     if clash:
         raise ConfigError(f"Config key 'model_args' must not set {clash}: the experiment passes them; "
                           f"set the config keys of the same name instead.")

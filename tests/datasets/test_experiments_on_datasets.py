@@ -94,3 +94,17 @@ def test_mnist_offline_without_a_cached_copy_fails_in_one_line_before_training(p
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert f"Put mnist.npz (Keras' file" in done.stderr and str(tmp_path / "keras" / "datasets") in done.stderr
+
+
+def test_dataset_and_model_arguments_are_checked_and_a_rejected_value_is_one_line(python, tmp_path):
+    runs = tmp_path / "runs"
+    environment = {"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
+    misspelt = run_script(python, "experiment.py", "with", "configs/synthetic/integer_threshold.json",
+                          "dataset_args.label=complicated", cwd=tmp_path, env_updates=environment)
+    assert misspelt.returncode != 0 and "Traceback" not in misspelt.stderr
+    assert "Config key 'dataset_args'" in misspelt.stderr and "Did you mean 'labels'?" in misspelt.stderr
+    assert not runs.exists() or not list(runs.glob("[0-9]*")), "stopped before a run started"
+    rejected = run_script(python, "experiment.py", "with", "configs/digits/digits_conv.json", "epochs=1",
+                          "model_args.kernel_size=9", cwd=tmp_path, env_updates=environment)
+    assert rejected.returncode != 0 and "Traceback" not in rejected.stderr
+    assert "rejected its arguments" in rejected.stderr and "the kernel at most the image" in rejected.stderr
