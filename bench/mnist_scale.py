@@ -48,7 +48,8 @@ def mnist_shaped_data(seed: int = 0):
         chunk = labels[start:start + 10000]
         noise = rng.normal(scale=2.0, size=(len(chunk), N_INPUTS)).astype(np.float32)
         rows[start:start + 10000] = np.clip(prototypes.reshape(N_CLASSES, -1)[chunk] + noise, -1, 1)
-    return make_split(rows[:N_TRAIN], labels[:N_TRAIN], N_CLASSES), make_split(rows[N_TRAIN:], labels[N_TRAIN:], N_CLASSES)
+    return (make_split(rows[:N_TRAIN], labels[:N_TRAIN], N_CLASSES),
+            make_split(rows[N_TRAIN:], labels[N_TRAIN:], N_CLASSES))
 
 
 def train_and_record(args) -> dict:

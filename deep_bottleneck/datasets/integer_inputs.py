@@ -1,4 +1,6 @@
-"""The synthetic data of the "extended MI estimator" study (Tishby's experiment without his data): 12 inputs drawn from {-1, 0, 1, 2, 3}.
+"""The synthetic data of the "extended MI estimator" study (Tishby's experiment without his data).
+
+12 inputs drawn uniformly from {-1, 0, 1, 2, 3}.
 
 Two labellings, chosen with ``labels``:
 

@@ -1,7 +1,8 @@
 """MNIST (LeCun et al. 1998): 60000 training and 10000 test images of handwritten digits, 10 classes.
 
 As in the original: images flattened to 784 inputs and scaled from [0, 255] to [-1, 1]. With ``downsample=2``
-each 2x2 block is averaged first (14x14 = 196 inputs, as the convolutional experiment of the "extended MI estimator" study).
+each 2x2 block is averaged first (14x14 = 196 inputs, as the convolutional experiment of the "extended MI
+estimator" study).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The data of an information-bottleneck demonstration notebook (JAX, 2025): 10 binary inputs (an integer n in 0..1023 in binary), label fixed by n mod 16.
+"""The data of a JAX notebook demonstrating the information bottleneck: 10-bit inputs in 16 groups.
+
+10 binary inputs (an integer n in 0..1023 in binary), the label fixed by n mod 16.
 
 The 16 groups n mod 16 = 0..15 get the labels of eight zeros and eight ones in a seeded random order, so the label
 is a deterministic function of the input with both classes equally likely: I(X;Y) = H(Y) = 1 bit (ln 2 nats).

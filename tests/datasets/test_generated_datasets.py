@@ -67,6 +67,7 @@ def test_mod16_groups_have_one_bit_of_information_about_the_label_by_binning():
     group_labels = [np.unique(training.y[integers % 16 == g]) for g in range(16)]
     assert all(len(labels) == 1 for labels in group_labels)
     assert sum(int(labels[0]) for labels in group_labels) == 8
+    assert abs(training.y.mean() - 0.5) < 0.01 and abs(test.y.mean() - 0.5) < 0.02
     binning = plugins.load_plugin("estimator", "mi_estimator.binning", discretization_range=0.5)
     full = construct_full_dataset(training, test)
     mi_xt, mi_ty = binning.estimate_snapshots(full.X[None], full.y)
