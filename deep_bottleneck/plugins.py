@@ -31,7 +31,7 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "kde", "activation_recorder", "metrics_logger"}
+_NOT_PLUGINS = {"base", "kde", "kde_pair_kernel", "activation_recorder", "metrics_logger"}
 
 
 def available(kind: str) -> list[str]:

@@ -9,19 +9,21 @@ With D_ij = ||t_i - t_j||^2 and L_i(c) = ln( 1/N sum_j exp(-c D_ij) ):
     I(T;Y) = mean_i [ L_i^{y_i}(c) - L_i(c) ]   (L^{y}: the sum over rows of class y, over N_y)
 
 Every pairwise kernel value is computed once for both bounds and all classes: the upper bound's
-kernel is the lower's to the 4th power, and the class sums are one matrix product with the
-class-membership matrix. Identical rows are merged with their multiplicity. The kernel runs as one
-compiled XLA program over blocks of rows (XLA uses every core); it evaluates the full matrix, both
-D_ij and D_ji. Memory is bounded by the block size, not by N^2.
+kernel is the lower's to the 4th power, and the class sums are sums over the rows of each class. Identical rows
+are merged with their multiplicity. Memory is bounded by a few rows of pairs, not by N^2.
 
-Results agree with a float64 evaluation of the formulas on the same input (to ~1e-7 bits for
-activations up to a few hundred, ~3e-5 bits at 3000, at any width). Up to ``DIRECT_DISTANCE_MAX_WIDTH`` units they are
-summed from float32 coordinate differences of the rows as given (float32 input is not shifted first:
-a shift in float32 would round it; float64 input is centred in float64, then cast). Wider layers use
-||a||^2 + ||b||^2 - 2 a.b with the rows centred and the Gram matrix computed in float64, in a
-program compiled under a scoped ``jax.enable_x64`` (the rest of the process stays 32-bit), one tile
-of at most ``COLUMN_TILE_MAX`` columns at a time so that float64 copies stay at tile size; only the
-exponentials and the class sums run in float32.
+Up to ``DIRECT_DISTANCE_MAX_WIDTH`` units (the layers of Tishby's and Saxe's networks) a numba kernel
+(``kde_pair_kernel``) evaluates each pair once (the kernel is symmetric) and only pairs close enough for their
+kernel to matter (a stated bound of 1e-12 relative on what is skipped), summing distances from float32 coordinate
+differences of the rows as given (float32 input is not shifted first: a shift in float32 would round it; float64
+input is centred in float64, then cast) and the kernel sums in float64. Wider layers run as one compiled XLA
+program over blocks of ``BLOCK_ROWS`` rows, with ||a||^2 + ||b||^2 - 2 a.b from centred rows and the Gram matrix
+in float64, in a program compiled under a scoped ``jax.enable_x64`` (the rest of the process stays 32-bit), one
+tile of at most ``COLUMN_TILE_MAX`` columns at a time so that float64 copies stay at tile size; only the
+exponentials and the class sums run in float32 there.
+
+Results agree with a float64 evaluation of the formulas on the same input (to ~1e-7 bits for activations up to a
+few hundred, ~3e-5 bits at 3000, at any width).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from deep_bottleneck.mi_estimator.base import NATS_TO_BITS
+from deep_bottleneck.mi_estimator.kde_pair_kernel import pair_kernel_sums
 
 BLOCK_ROWS = 256
-#: Up to this width distances are summed from float32 coordinate differences; wider layers use
+#: Up to this width the numba pair kernel sums distances from float32 coordinate differences; wider layers use
 #: ||a||^2 + ||b||^2 - 2 a.b with a float64 matrix product.
 DIRECT_DISTANCE_MAX_WIDTH = 16
 #: Wide layers compare each block of rows with at most this many columns at a time.
@@ -73,7 +76,7 @@ def padded_size(n_rows: int) -> int:
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled_kernel_sums(direct_distances: bool):
+def _compiled_gram_kernel_sums():
     import jax
     import jax.numpy as jnp
 
@@ -81,17 +84,6 @@ def _compiled_kernel_sums(direct_distances: bool):
         kernel_lower = jnp.exp(-scale_lower * distances)
         kernel_upper = jnp.square(jnp.square(kernel_lower))
         return kernel_lower @ weights, kernel_upper @ weights
-
-    def direct_block_function(points, weights, scale_lower, offset):
-        points_by_unit = points.T
-
-        def one_block(block):
-            rows, _ = block
-            # One broadcast per unit, which XLA fuses with the kernel into one loop over pairs.
-            distances = sum(jnp.square(rows[:, k, None] - points_by_unit[k][None, :]) for k in range(rows.shape[1]))
-            return kernels_times(distances, weights, scale_lower)
-
-        return one_block
 
     def gram_block_function(points, weights, scale_lower, offset):
         # Column tiles keep the float64 copies at tile size instead of a float64 copy of all points.
@@ -124,12 +116,10 @@ def _compiled_kernel_sums(direct_distances: bool):
 
         return one_block
 
-    block_function = direct_block_function if direct_distances else gram_block_function
-
     @jax.jit
-    def kernel_sums_of_blocks(points, weights, scale_lower, offset=None):
+    def kernel_sums_of_blocks(points, weights, scale_lower, offset):
         n_points, width = points.shape
-        one_block = block_function(points, weights, scale_lower, offset)
+        one_block = gram_block_function(points, weights, scale_lower, offset)
         lower, upper = jax.lax.map(one_block, (points.reshape(-1, BLOCK_ROWS, width),
                                                jnp.arange(0, n_points, BLOCK_ROWS)))
         return lower.reshape(n_points, -1), upper.reshape(n_points, -1)
@@ -137,17 +127,21 @@ def _compiled_kernel_sums(direct_distances: bool):
     return kernel_sums_of_blocks
 
 
-def _run_kernel(points: np.ndarray, weights: np.ndarray, scale_lower: np.float32,
-                n_distinct: int) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel sums [size, C] of both bounds for the padded ``points`` [size, d] (float32 or float64)."""
+def _gram_kernel_sums(distinct: np.ndarray, counts: np.ndarray, scale_lower: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel sums [U, C] of both bounds for wide layers: padded rows through the compiled XLA program."""
     import jax
 
-    if points.shape[1] <= DIRECT_DISTANCE_MAX_WIDTH:
-        return _compiled_kernel_sums(True)(points.astype(np.float32, copy=False), weights, scale_lower)
-    offset = points[:n_distinct].mean(axis=0, dtype=np.float64)
+    n_distinct, width = distinct.shape
+    size = padded_size(n_distinct)
+    points = np.zeros((size, width), dtype=distinct.dtype)
+    points[:n_distinct] = distinct
+    weights = np.zeros((size, counts.shape[1]), dtype=np.float32)
+    weights[:n_distinct] = counts
+    offset = distinct.mean(axis=0, dtype=np.float64)
     # Scoped: Keras shares the process and its arrays must stay 32-bit.
     with jax.enable_x64(True):
-        return _compiled_kernel_sums(False)(points, weights, scale_lower, offset)
+        lower, upper = _compiled_gram_kernel_sums()(points, weights, np.float32(scale_lower), offset)
+    return np.asarray(lower, dtype=np.float64)[:n_distinct], np.asarray(upper, dtype=np.float64)[:n_distinct]
 
 
 def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: float, n_classes: int) -> KernelSums:
@@ -164,19 +158,15 @@ def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: flo
         activations = activations.astype(np.float64)
     labels = np.asarray(labels, dtype=np.int64)
     distinct, counts = merge_identical_rows(activations, labels, n_classes)
-    n_distinct, width = distinct.shape
-    size = padded_size(n_distinct)
-    if width <= DIRECT_DISTANCE_MAX_WIDTH and distinct.dtype == np.float64:
-        # Distances do not depend on translation; centring first keeps what float32 can hold.
-        distinct = distinct - distinct.mean(axis=0)
-    points = np.zeros((size, width), dtype=distinct.dtype)
-    points[:n_distinct] = distinct
-    del distinct
-    weights = np.zeros((size, n_classes), dtype=np.float32)
-    weights[:n_distinct] = counts
-    lower, upper = _run_kernel(points, weights, np.float32(1.0 / (8.0 * noise_variance)), n_distinct)
-    return KernelSums(np.asarray(lower, dtype=np.float64)[:n_distinct],
-                      np.asarray(upper, dtype=np.float64)[:n_distinct], counts)
+    scale_lower = 1.0 / (8.0 * noise_variance)
+    if distinct.shape[1] > DIRECT_DISTANCE_MAX_WIDTH:
+        lower, upper = _gram_kernel_sums(distinct, counts, scale_lower)
+    else:
+        if distinct.dtype == np.float64:
+            # Distances do not depend on translation; centring first keeps what float32 can hold.
+            distinct = distinct - distinct.mean(axis=0)
+        lower, upper = pair_kernel_sums(distinct.astype(np.float32), counts, scale_lower)
+    return KernelSums(lower, upper, counts)
 
 
 def bounds_from_sums(sums: np.ndarray, class_counts: np.ndarray) -> tuple[float, float]:
