@@ -39,8 +39,12 @@ def read_mnist_npz(path: Path) -> ImageArrays:
 
 def read_idx(path: Path) -> np.ndarray:
     """An array from a gzipped IDX file (the format of MNIST and Fashion-MNIST): unsigned bytes only."""
-    with gzip.open(path, "rb") as f:
-        content = f.read()
+    try:
+        with gzip.open(path, "rb") as f:
+            content = f.read()
+    except (OSError, EOFError) as exc:
+        raise DatasetError(
+            f"{path} cannot be read ({type(exc).__name__}: {exc}); it must be a gzipped IDX file.") from None
     if len(content) < 4 or content[:2] != b"\0\0" or content[2] != 0x08:
         raise DatasetError(f"{path} is not a gzipped IDX file of unsigned bytes (its header is {content[:4]!r}).")
     n_dims = content[3]
@@ -79,9 +83,9 @@ def load_cached_or_download(
     if path is not None:
         if not Path(path).expanduser().exists():
             raise DatasetError(f"The {name} data named in the config is not at {path!r}: put {expected} there.")
-        return read(Path(path).expanduser())
+        return _read_or_explain(read, Path(path).expanduser(), expected)
     if is_complete(cached):
-        return read(cached)
+        return _read_or_explain(read, cached, expected)
     try:
         return download()
     except Exception as exc:
@@ -90,6 +94,13 @@ def load_cached_or_download(
             f"Put {expected} at {cached} (Keras' cache; $KERAS_HOME moves it), or name a copy in the config: "
             f"dataset_args.path=..."
         ) from None
+
+
+def _read_or_explain(read: Callable[[Path], ImageArrays], path: Path, expected: str) -> ImageArrays:
+    try:
+        return read(path)
+    except (OSError, EOFError, KeyError, ValueError) as exc:
+        raise DatasetError(f"{path} cannot be read ({type(exc).__name__}: {exc}); it must be {expected}.") from None
 
 
 def scaled_flat(images: np.ndarray, downsample: int) -> np.ndarray:

@@ -68,6 +68,17 @@ def test_a_missing_named_file_says_what_to_put_where(tmp_path):
         fashion_mnist.load(path=str(tmp_path / "nothere"))
 
 
+def test_a_file_in_another_format_is_named_with_what_it_must_be(tmp_path):
+    not_mnist = tmp_path / "mnist.npz"
+    np.savez(not_mnist, images=np.zeros((2, 28, 28), dtype=np.uint8))
+    with pytest.raises(DatasetError, match=r"mnist\.npz cannot be read \(KeyError.*it must be mnist\.npz \(Keras"):
+        mnist.load(path=str(not_mnist))
+    folder = write_fashion_mnist_folder(tmp_path / "fashion")
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not gzip")
+    with pytest.raises(DatasetError, match=r"t10k-labels-idx1-ubyte\.gz cannot be read \(BadGzipFile.*gzipped IDX file"):
+        fashion_mnist.load(path=str(folder))
+
+
 def no_network_environment(keras_home):
     """A Keras home with nothing cached, and every download sent to a closed local port."""
     closed = f"http://127.0.0.1:{free_port()}"
