@@ -107,3 +107,19 @@ def test_digits_are_scikit_learns_8x8_images_scaled_and_split():
     assert set(np.unique(training.X * 8 + 8)) <= set(range(17)), "pixels 0..16 map to [-1, 1] exactly"
     again, _ = digits.load()
     np.testing.assert_array_equal(again.X, training.X)
+
+
+@pytest.mark.parametrize("module", ["mnist", "fashion_mnist"])
+def test_keras_cache_under_keras_home_is_read_without_downloading(tmp_path, module):
+    keras_home = tmp_path / "keras"
+    if module == "mnist":
+        write_mnist_npz(keras_home / "datasets" / "mnist.npz", n_train=40, n_test=10)
+    else:
+        write_fashion_mnist_folder(keras_home / "datasets" / "fashion-mnist", n_train=40, n_test=10)
+    code = f"from deep_bottleneck.datasets import {module}\ntraining, test = {module}.load()\n" \
+           f"print(training.X.shape, test.X.shape)"
+    done = subprocess.run([sys.executable, "-c", code], env=no_network_environment(keras_home),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(40, 784) (10, 784)"
+    assert "Downloading" not in done.stdout + done.stderr
