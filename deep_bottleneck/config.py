@@ -23,7 +23,7 @@ from deep_bottleneck.snapshot_schedule import SCHEDULES
 MI_SPLITS = ("training", "test", "full_dataset")
 DEPRECATED_KEYS = {"regularization": "it was never used by the original framework either"}
 #: Keys whose value is an object of a plug-in's arguments, checked by the plug-in, not key by key here.
-FREE_FORM_KEYS = ("estimator_args",)
+FREE_FORM_KEYS = ("estimator_args", "dataset_args", "model_args")
 
 
 def default_config() -> dict[str, Any]:
@@ -180,7 +180,9 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "initial_bias": _number,
     "max_norm_weights": _max_norm,
     "model": _plugin("model"),
+    "model_args": _arguments,
     "dataset": _plugin("dataset"),
+    "dataset_args": _arguments,
     "estimator": _plugin("estimator"),
     "estimator_args": _arguments,
     "estimators": _estimators,
@@ -228,7 +230,38 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     settings["estimators"] = _estimator_list(settings)
     # The network family (deep_bottleneck.network_family) is the first family_size repetitions.
     settings["n_runs"] = max(settings["n_runs"], settings["family_size"] or 0)
+    _check_dataset_and_model_arguments(settings)
     return settings
+
+
+#: Settings the experiment passes to every model plug-in's ``load``, besides ``input_size`` and ``output_size``.
+MODEL_SETTINGS = ("architecture", "activation_fn", "optimizer", "learning_rate", "max_norm_weights", "initial_bias")
+
+
+def model_arguments(settings: dict[str, Any], input_size: int, output_size: int) -> dict[str, Any]:
+    """Every argument the experiment passes to the model plug-in's ``load``: ``MODEL_SETTINGS``, the data's shape
+    and ``model_args``."""
+    return {**{key: settings[key] for key in MODEL_SETTINGS}, "input_size": input_size, "output_size": output_size,
+            **settings["model_args"]}
+
+
+def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:
+    """Check ``dataset_args`` and ``model_args`` against the plug-ins' ``load`` (names and types; the data is not
+    loaded and the model not built here)."""
+    clash = sorted({*MODEL_SETTINGS, "input_size", "output_size"}.intersection(settings["model_args"]))
+    if clash:
+        raise ConfigError(f"Config key 'model_args' must not set {clash}: the experiment passes them; "
+                          f"set the config keys of the same name instead.")
+    checks = (("dataset", "dataset_args", settings["dataset_args"]),
+              ("model", "model_args", model_arguments(settings, input_size=1, output_size=2)))
+    for kind, key, arguments in checks:
+        name = settings[kind]
+        load = _plugin_module(kind, kind, name).load
+        try:
+            plugins.check_arguments(kind, name, load, arguments)
+            plugins.check_argument_types(kind, name, load, arguments)
+        except PluginError as exc:
+            raise ConfigError(f"Config key {key!r}: {exc}") from None
 
 
 def _estimator_list(settings: dict[str, Any]) -> list[list]:

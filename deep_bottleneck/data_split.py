@@ -47,3 +47,17 @@ def select_mi_split(training: DataSplit, test: DataSplit, calculate_mi_for: str)
     if calculate_mi_for == "full_dataset":
         return construct_full_dataset(training, test)
     raise ValueError(f"calculate_mi_for must be training, test or full_dataset, got {calculate_mi_for!r}")
+
+
+def split_by_permutation(
+    X: np.ndarray, y: np.ndarray, n_classes: int, test_fraction: float, seed: int,
+) -> tuple[DataSplit, DataSplit]:
+    """Split rows into training and test by a seeded permutation: the same split on every machine.
+
+    Returns:
+        ``(training, test)``; test holds ``round(test_fraction * N)`` rows.
+    """
+    order = np.random.default_rng(seed).permutation(len(y))
+    n_test = int(round(test_fraction * len(y)))
+    test_rows, training_rows = order[:n_test], order[n_test:]
+    return make_split(X[training_rows], y[training_rows], n_classes), make_split(X[test_rows], y[test_rows], n_classes)

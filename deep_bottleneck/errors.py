@@ -29,6 +29,10 @@ class RepetitionError(DeepBottleneckError):
     """A repetition could not finish for a reason outside its own code (its worker process died)."""
 
 
+class DatasetError(DeepBottleneckError):
+    """A data set cannot be loaded (a file is missing or malformed)."""
+
+
 class ConfigWarning(UserWarning):
     """A config is usable but has something the user should change."""
 

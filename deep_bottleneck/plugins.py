@@ -181,10 +181,13 @@ def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:
 
     Returns:
         Whatever the plug-in's ``load`` returns.
+
+    Raises:
+        PluginError: The plug-in cannot be imported, does not accept ``kwargs`` or rejected their values.
     """
     module = load_module(kind, name)
     check_arguments(kind, name, module.load, kwargs)
-    return module.load(**kwargs)
+    return build(kind, name, module.load, kwargs)
 
 
 def with_run_index(kind: str, name: str, arguments: dict, run: int, facts: dict | None = None) -> dict:

@@ -21,6 +21,7 @@ from deep_bottleneck import plugins
 from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder
 from deep_bottleneck.callbacks.gradient_statistics import GradientStatisticsRecorder, gradient_file
 from deep_bottleneck.callbacks.metrics_logger import MetricsLogger
+from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.estimation import BackgroundEstimation, load_estimators
@@ -51,13 +52,8 @@ class RepetitionResult:
 
 def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
     """Build the configured model for the shapes of ``training``."""
-    return plugins.load_plugin(
-        "model", settings["model"],
-        architecture=settings["architecture"], activation_fn=settings["activation_fn"],
-        optimizer=settings["optimizer"], learning_rate=settings["learning_rate"],
-        input_size=training.X.shape[1], output_size=training.n_classes,
-        max_norm_weights=settings["max_norm_weights"], initial_bias=settings["initial_bias"],
-    )
+    return plugins.load_plugin("model", settings["model"],
+                               **model_arguments(settings, training.X.shape[1], training.n_classes))
 
 
 def set_random_seed(seed: int) -> None:
@@ -109,7 +105,7 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
     seed = settings["seed"] + run
     keras.backend.clear_session()
     set_random_seed(seed)
-    training, test = plugins.load_plugin("dataset", settings["dataset"])
+    training, test = plugins.load_plugin("dataset", settings["dataset"], **settings["dataset_args"])
     mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
     model = build_model(settings, training)
     collected: list[tuple[str, float, int]] = []

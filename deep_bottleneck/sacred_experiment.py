@@ -107,7 +107,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
 
     # The free-form keys are parameters of main so that Sacred accepts keys set inside them.
     @experiment.main
-    def main(_config, _run, regularization=None, estimator_args=None):
+    def main(_config, _run, regularization=None, estimator_args=None, dataset_args=None, model_args=None):
         config = {key: value for key, value in dict(_config).items() if key in KEY_CHECKS}
         run_folder = run_output_dir(_run, runs_dir)
         try:

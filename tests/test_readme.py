@@ -48,7 +48,7 @@ def command_lines(code: str) -> list[str]:
 
 def fresh_copy(destination: Path) -> Path:
     shutil.copytree(PROJECT_ROOT, destination, ignore=COPY_IGNORES)
-    venv = Path(sys.executable).resolve().parent.parent
+    venv = Path(sys.prefix)  # the environment itself; resolving sys.executable leaves a venv for its base Python
     (destination / ".venv").symlink_to(venv)
     shortened = []
     for config in (destination / "configs").rglob("*.json"):

@@ -1,7 +1,12 @@
-"""Records the activations of every layer, readout included, at the snapshot epochs."""
+"""Records the activations of every layer with weights, readout included, at the snapshot epochs.
+
+Dense layers give their activations; convolutional layers their output flattened to one row per input
+(height x width x channels); batch normalisation its output after normalisation.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -13,9 +18,26 @@ from deep_bottleneck.activation_store import ActivationWriter
 from deep_bottleneck.data_split import DataSplit
 
 
+#: Rows passed through the network at once while recording (bounds the memory of wide conv outputs).
+ROWS_PER_BATCH = 8192
+
+
 def recorded_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """The layers whose activations are recorded: every layer with weights (Dense-like)."""
-    return [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
+    """The layers whose activations are recorded: every layer with weights (Dense, Conv, BatchNormalization)."""
+    return [layer for layer in model.layers if layer.weights]
+
+
+def recorded_width(layer: keras.layers.Layer) -> int:
+    """Values per row a layer's output has once flattened."""
+    return math.prod(layer.output.shape[1:])
+
+
+def layer_activations(extractor: keras.Model, X: np.ndarray) -> list[np.ndarray]:
+    """Each output of ``extractor`` on ``X`` as float32 [N, width], computed ``ROWS_PER_BATCH`` rows at a time."""
+    parts = [extractor.predict_on_batch(X[start:start + ROWS_PER_BATCH]) for start in range(0, len(X), ROWS_PER_BATCH)]
+    parts = [part if isinstance(part, (list, tuple)) else [part] for part in parts]
+    return [np.concatenate([np.asarray(part[k], dtype=np.float32).reshape(len(part[k]), -1) for part in parts])
+            for k in range(len(parts[0]))]
 
 
 class ActivationRecorder(keras.callbacks.Callback):
@@ -47,13 +69,13 @@ class ActivationRecorder(keras.callbacks.Callback):
         self._extractor = keras.Model(self.model.inputs, [layer.output for layer in layers])
         self.layer_names = [layer.name for layer in layers]
         self._writer = ActivationWriter(
-            self.path, self.layer_names, [layer.units for layer in layers],
+            self.path, self.layer_names, [recorded_width(layer) for layer in layers],
             self.split.y, self.split_name, expected_snapshots=len(self.epochs_to_record),
         )
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if epoch in self.epochs_to_record:
-            activations = [np.asarray(a, dtype=np.float32) for a in self._extractor.predict_on_batch(self.split.X)]
+            activations = layer_activations(self._extractor, self.split.X)
             self._writer.append(epoch, activations)
             if self.on_snapshot is not None:
                 self.on_snapshot(epoch, self.layer_names, activations)

@@ -9,7 +9,7 @@ from importlib import resources
 
 import numpy as np
 
-from deep_bottleneck.data_split import DataSplit, make_split
+from deep_bottleneck.data_split import DataSplit, split_by_permutation
 
 DATA_FILE = "mushroom.csv"
 SPLIT_SEED = 0
@@ -24,8 +24,4 @@ def load() -> tuple[DataSplit, DataSplit]:
     """
     with resources.files("deep_bottleneck.datasets").joinpath("data", DATA_FILE).open("rb") as f:
         table = np.loadtxt(f, delimiter=",", skiprows=1, dtype=np.float32)
-    X, y = table[:, 2:], table[:, 1].astype(np.int32)
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(y))
-    n_test = int(round(TEST_FRACTION * len(y)))
-    test_rows, training_rows = order[:n_test], order[n_test:]
-    return make_split(X[training_rows], y[training_rows], 2), make_split(X[test_rows], y[test_rows], 2)
+    return split_by_permutation(table[:, 2:], table[:, 1].astype(np.int32), 2, TEST_FRACTION, SPLIT_SEED)

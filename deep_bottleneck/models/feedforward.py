@@ -65,7 +65,11 @@ def load(
             initial_bias, max_norm_weights, name=f"layer_{index}",
         )(outputs)
         fan_in = width
-    model = keras.Model(inputs, outputs, name="feedforward")
+    return compiled_classifier(keras.Model(inputs, outputs, name="feedforward"), optimizer, learning_rate)
+
+
+def compiled_classifier(model: keras.Model, optimizer: str, learning_rate: float) -> keras.Model:
+    """``model`` compiled with cross-entropy loss, accuracy and the named optimizer."""
     model.compile(
         optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
         loss="categorical_crossentropy",

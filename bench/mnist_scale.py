@@ -1,0 +1,175 @@
+"""An MNIST-size experiment's costs, on generated MNIST-shaped data (no download): one training epoch of
+784-1024-20-20-20-10 on 60000 rows (batch 128), recording all layers' activations on 10000 test rows, and the
+estimators (binning, KDE upper, KDE lower, both KDE bounds in one pass) on one such snapshot.
+
+Each phase runs in its own process so that its peak memory (max RSS) is its own.
+
+    python bench/mnist_scale.py [--epochs 2] [--activation tanh] [--noise 0.001] [--bin-width 0.07]
+
+Data: 70000 rows of 784 values in [-1, 1]: a smoothed random image per class plus noise; the label is the class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+
+ARCHITECTURE = [1024, 20, 20, 20]
+N_TRAIN, N_TEST, N_CLASSES, N_INPUTS = 60000, 10000, 10, 784
+BATCH_SIZE = 128
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def mnist_shaped_data(seed: int = 0):
+    """``(training, test)`` DataSplits shaped like MNIST (see the module docstring)."""
+    from deep_bottleneck.data_split import make_split
+
+    rng = np.random.default_rng(seed)
+    prototypes = rng.uniform(-1, 1, size=(N_CLASSES, 28, 28)).astype(np.float32)
+    prototypes = (prototypes + np.roll(prototypes, 1, 1) + np.roll(prototypes, 1, 2)) / 3
+    labels = rng.integers(0, N_CLASSES, size=N_TRAIN + N_TEST)
+    rows = np.empty((len(labels), N_INPUTS), dtype=np.float32)
+    for start in range(0, len(labels), 10000):  # in chunks, so that generating costs little memory
+        chunk = labels[start:start + 10000]
+        noise = rng.normal(scale=2.0, size=(len(chunk), N_INPUTS)).astype(np.float32)
+        rows[start:start + 10000] = np.clip(prototypes.reshape(N_CLASSES, -1)[chunk] + noise, -1, 1)
+    return (make_split(rows[:N_TRAIN], labels[:N_TRAIN], N_CLASSES),
+            make_split(rows[N_TRAIN:], labels[N_TRAIN:], N_CLASSES))
+
+
+def train_and_record(args) -> dict:
+    import keras
+
+    from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder, layer_activations
+    from deep_bottleneck.models import feedforward
+    from deep_bottleneck.repetition import set_random_seed
+    from deep_bottleneck.training import train
+
+    training, test = mnist_shaped_data()
+    set_random_seed(0)
+    model = feedforward.load(ARCHITECTURE, args.activation, "adam", 0.001, N_INPUTS, N_CLASSES)
+    before_training = peak_rss_mb()
+    epoch_seconds = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.started)
+            self.accuracy = logs["val_accuracy"]
+
+    timer = EpochTimer()
+    train(model, training, test, args.epochs, BATCH_SIZE, [timer], seed=0)
+    after_training = peak_rss_mb()
+
+    recorder = ActivationRecorder(test, "test", [0], Path(args.snapshot))
+    recorder.set_model(model)
+    recorder.on_train_begin()
+    recorder.on_epoch_end(0)  # the first extraction compiles the extractor
+    record_seconds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        activations = layer_activations(recorder._extractor, test.X)
+        record_seconds.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    recorder._writer.append(1, activations)
+    write_seconds = time.perf_counter() - started
+    recorder.on_train_end()
+    return {
+        "first_epoch_s": epoch_seconds[0], "later_epochs_s": epoch_seconds[1:], "val_accuracy": timer.accuracy,
+        "extract_s": min(record_seconds), "write_s": write_seconds,
+        "snapshot_mb": sum(a.nbytes for a in activations) / 2**20,
+        "peak_rss_before_training_mb": before_training, "peak_rss_after_training_mb": after_training,
+        "peak_rss_after_recording_mb": peak_rss_mb(),
+    }
+
+
+def estimate(args) -> dict:
+    from deep_bottleneck import plugins
+    from deep_bottleneck.activation_store import ActivationFile
+    from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
+
+    with ActivationFile(Path(args.snapshot)) as store:
+        labels = store.labels
+        layers = {name: dataset[:1] for name, dataset in store.layers()}
+    loaded = peak_rss_mb()
+    if args.estimate == "both":
+        estimator = KDEBoundEstimator(args.noise, "upper")
+        run = lambda activations: estimator.estimate_both(activations[0], labels)  # noqa: E731
+    else:
+        width = {"binning": args.bin_width}.get(args.estimate, args.noise)
+        estimator = plugins.load_plugin("estimator", f"mi_estimator.{args.estimate}", discretization_range=width)
+        run = lambda activations: estimator.estimate_snapshots(activations, labels)  # noqa: E731
+    seconds, results = {}, {}
+    for name, activations in layers.items():
+        started = time.perf_counter()
+        results[name] = run(activations)
+        seconds[name] = time.perf_counter() - started
+    return {"seconds": seconds, "total_s": sum(seconds.values()), "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_data_loaded_mb": loaded, "results": {k: str(v) for k, v in results.items()}}
+
+
+def in_subprocess(arguments: list[str]) -> dict:
+    done = subprocess.run([sys.executable, __file__, *arguments], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--activation", default="tanh")
+    parser.add_argument("--noise", type=float, default=0.001, help="KDE noise variance s2")
+    parser.add_argument("--bin-width", type=float, default=0.07)
+    parser.add_argument("--phase", choices=["train", "estimate"], help=argparse.SUPPRESS)
+    parser.add_argument("--estimate", help=argparse.SUPPRESS)
+    parser.add_argument("--snapshot", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase == "train":
+        print(json.dumps(train_and_record(args)))
+        return
+    if args.phase == "estimate":
+        print(json.dumps(estimate(args)))
+        return
+    common = ["--activation", args.activation, "--noise", str(args.noise), "--bin-width", str(args.bin_width)]
+    with tempfile.TemporaryDirectory() as folder:
+        snapshot = str(Path(folder) / "snapshot.h5")
+        trained = in_subprocess(["--phase", "train", "--epochs", str(args.epochs), "--snapshot", snapshot, *common])
+        later = trained["later_epochs_s"]
+        print(f"784-{'-'.join(map(str, ARCHITECTURE))}-10 {args.activation}, {N_TRAIN} rows, batch {BATCH_SIZE} "
+              f"(generated MNIST-shaped data; load average {os.getloadavg()[0]:.1f})")
+        print(f"  first epoch (compiles): {trained['first_epoch_s']:.2f} s; later epochs: "
+              f"{', '.join(f'{s:.2f}' for s in later)} s; validation accuracy {trained['val_accuracy']:.3f}")
+        print(f"  recording all 5 layers on {N_TEST} test rows: extract {trained['extract_s']:.2f} s, "
+              f"write to HDF5 {trained['write_s']:.2f} s, {trained['snapshot_mb']:.1f} MB per snapshot")
+        print(f"  peak RSS: {trained['peak_rss_before_training_mb']:.0f} MB with the data and model, "
+              f"{trained['peak_rss_after_training_mb']:.0f} MB after training, "
+              f"{trained['peak_rss_after_recording_mb']:.0f} MB after recording")
+        for name in ("binning", "upper", "lower", "both"):
+            result = in_subprocess(["--phase", "estimate", "--estimate", name, "--snapshot", snapshot, *common])
+            per_layer = ", ".join(f"{layer} {s:.2f}" for layer, s in result["seconds"].items())
+            label = {"both": "upper+lower, one pass"}.get(name, name)
+            print(f"  {label:22} one snapshot: {result['total_s']:.2f} s ({per_layer}); peak RSS "
+                  f"{result['peak_rss_mb']:.0f} MB ({result['peak_rss_data_loaded_mb']:.0f} MB with the snapshot "
+                  f"loaded)")
+
+
+if __name__ == "__main__":
+    main()
