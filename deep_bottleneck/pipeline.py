@@ -27,6 +27,7 @@ from deep_bottleneck.compression import write_compression_verdicts
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.estimation import estimator_labels, load_estimators, sorted_measures
+from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
 from deep_bottleneck.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.plotter.base import PlotContext
@@ -131,6 +132,8 @@ def run_experiment(
     outputs = output_dir / "outputs"
     outputs.mkdir(parents=True, exist_ok=True)
     plotters = [plugins.load_plugin("plotter", name, **arguments) for name, arguments in settings["plotters"]]
+    # Checking the config built the model and compiled programs; their compilers' garbage need not stay.
+    release_freed_memory()
 
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=outputs / MEASURES_FILE)
     metrics = MetricsOverRuns(log_scalar, settings["n_runs"])

@@ -25,6 +25,7 @@ from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.estimation import BackgroundEstimation, load_estimators
+from deep_bottleneck.memory import ReleaseFreedMemory
 from deep_bottleneck.progress import EpochProgress
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from deep_bottleneck.training import train
@@ -118,6 +119,7 @@ def run_repetition(settings: dict[str, Any], run: int, output_dir: Path,
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
         EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
+        ReleaseFreedMemory(),
     ] + gradient_recorders(settings, len(training.X), epochs_to_record, gradient_file(output_dir, run))
     facts = {"run_dir": str(output_dir), "mi_split": mi_split,
              "estimator": load_estimators(settings["estimators"][:1])[0].estimator}

@@ -1,6 +1,7 @@
-"""MNIST and Fashion-MNIST read from files in Keras' formats; digits from scikit-learn."""
+"""MNIST and Fashion-MNIST read from files in Keras' formats; digits from the shipped copy of scikit-learn's file."""
 
 import gzip
+import hashlib
 import subprocess
 import sys
 
@@ -107,6 +108,7 @@ def test_digits_are_scikit_learns_8x8_images_scaled_and_split():
     assert set(np.unique(training.X * 8 + 8)) <= set(range(17)), "pixels 0..16 map to [-1, 1] exactly"
     again, _ = digits.load()
     np.testing.assert_array_equal(again.X, training.X)
+    assert hashlib.md5(digits.DATA_FILE.read_bytes()).hexdigest() == "9b335364a7bfd63947c7480a5bd51f2d"
 
 
 @pytest.mark.parametrize("module", ["mnist", "fashion_mnist"])
