@@ -56,7 +56,7 @@ def test_the_shipped_configs_of_the_new_data_sets_and_models_run(python, tmp_pat
     done = run_script(python, "run_experiments_local.py", "-d", str(configs), "-j", "2", cwd=tmp_path,
                       env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert f"{len(SHIPPED)} of {len(SHIPPED)} experiments succeeded." in done.stdout
+    assert f"{len(SHIPPED)} completed of {len(SHIPPED)}." in done.stdout
     folders = completed_runs(runs)
     for name, (layer_names, n_rows) in SHIPPED.items():
         check_run(folders[name.split("/")[-1][:-len(".json")]], layer_names, n_rows)

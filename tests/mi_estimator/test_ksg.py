@@ -6,6 +6,7 @@ from scipy import integrate
 from scipy.stats import norm
 
 from deep_bottleneck import plugins
+from deep_bottleneck.errors import PluginError
 from deep_bottleneck.mi_estimator.base import estimate
 
 
@@ -34,5 +35,5 @@ def test_i_t_y_of_two_unit_gaussians_at_means_minus_and_plus_one():
 
 
 def test_noise_draws_must_exceed_k():
-    with pytest.raises(ValueError, match="noise_draws must be an integer greater than k = 8"):
+    with pytest.raises(PluginError, match="noise_draws must be an integer greater than k = 8"):
         plugins.load_plugin("estimator", "mi_estimator.ksg", k=8, noise_draws=8)
