@@ -117,11 +117,12 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
             )
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
-        # Sacred keeps each artifact's copy in the run's folder.
-        for path in result.plot_paths:
-            print(f"Plot: {run_folder / path.name}")
+        # Sacred keeps each artifact's copy in the run's folder: the paths printed and returned are those copies.
+        plots = [run_folder / path.name for path in result.plot_paths]
+        for path in plots:
+            print(f"Plot: {path}")
         print(f"Information measures: {run_folder / result.measures_path.name}")
-        return {"measures": str(result.measures_path), "plots": [str(p) for p in result.plot_paths],
+        return {"measures": str(run_folder / result.measures_path.name), "plots": [str(path) for path in plots],
                 "seconds": {part: round(value, 3) for part, value in result.seconds.items()}}
 
     return experiment

@@ -30,6 +30,8 @@ def test_run_from_another_folder_is_stored_with_metrics_and_artifacts(project_ro
     assert len(metrics["validation.loss"]["values"]) == 3
     assert (run_dir / "activations" / "run_0.h5").stat().st_size > 0
     assert f"Plot: {run_dir / 'infoplane.png'}" in done.stdout and (run_dir / "infoplane.png").exists()
+    assert run["result"]["measures"] == str(run_dir / "information_measures.csv")
+    assert run["result"]["plots"] == [str(run_dir / "infoplane.png")]
     assert "\r" not in (run_dir / "cout.txt").read_text()
 
 
