@@ -170,11 +170,12 @@ def run_experiment(
         result.compression_path = write_compression_verdicts(result.measures, store.layer_names, outputs)
     add_artifact(str(result.compression_path), result.compression_path.name)
     started = time.perf_counter()
+    logged_metrics = metrics.frame()
     result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
-                                   metrics=metrics.frame())
+                                   metrics=logged_metrics)
     if settings["family_size"]:
         result.plot_paths += draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
-                                        metrics=metrics.frame(), estimator_plots_only=True, prefix=FAMILY_PREFIX)
+                                        metrics=logged_metrics, estimator_plots_only=True, prefix=FAMILY_PREFIX)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
