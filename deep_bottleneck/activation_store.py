@@ -5,7 +5,7 @@ Layout of a file::
     /epochs            int64 [S]              epoch of each snapshot
     /labels            int32 [N]              class of each row the activations were taken on
     /layers/<name>     float32 [S, N, width]  activations of layer <name>, one row per snapshot
-    attrs: split, layer_names
+    attrs: split, layer_names, distinct_inputs (how many of the N input rows differ; absent in older files)
 
 Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it.
 """
@@ -29,17 +29,20 @@ class ActivationWriter:
         labels: Class index of each row, [N].
         split: Which split the rows are (``training``, ``test`` or ``full_dataset``).
         expected_snapshots: Expected number of snapshots (sizes the file; it grows if needed).
+        distinct_inputs: How many of the rows' inputs differ from each other; None when unknown.
     """
 
     def __init__(
         self, path: Path, layer_names: Sequence[str], widths: Sequence[int],
-        labels: np.ndarray, split: str, expected_snapshots: int = 0,
+        labels: np.ndarray, split: str, expected_snapshots: int = 0, distinct_inputs: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = h5py.File(self.path, "w")
         self._file.attrs["split"] = split
         self._file.attrs["layer_names"] = list(layer_names)
+        if distinct_inputs is not None:
+            self._file.attrs["distinct_inputs"] = int(distinct_inputs)
         self._file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
         self._epochs = self._file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
         n_rows = len(labels)
@@ -88,6 +91,12 @@ class ActivationFile:
     @property
     def layer_names(self) -> list[str]:
         return [str(name) for name in self._file.attrs["layer_names"]]
+
+    @property
+    def distinct_inputs(self) -> int | None:
+        """How many of the rows' inputs differ from each other; None when the file does not say."""
+        value = self._file.attrs.get("distinct_inputs")
+        return None if value is None else int(value)
 
     @property
     def epochs(self) -> np.ndarray:

@@ -111,6 +111,7 @@ def run_experiment(
     output_dir: Path,
     log_scalar: Callable[[str, float, int], None] = _ignore_scalar,
     add_artifact: Callable[[str, str], None] = _ignore_artifact,
+    run_name: str = "",
 ) -> ExperimentResult:
     """Run a whole experiment.
 
@@ -120,6 +121,7 @@ def run_experiment(
         log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics (per repetition
             as ``run_<k>.<name>`` and their mean as ``<name>`` when ``n_runs > 1``).
         add_artifact: Receives ``(path, name)`` of the CSV and every plot once written.
+        run_name: The run's name (and id), which the plots' titles start with.
 
     Returns:
         The MI measures of every run and the paths of what was written.
@@ -172,37 +174,60 @@ def run_experiment(
     started = time.perf_counter()
     logged_metrics = metrics.frame()
     result.plot_paths = draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
-                                   metrics=logged_metrics)
+                                   metrics=logged_metrics, run_name=run_name)
     if settings["family_size"]:
         result.plot_paths += draw_plots(plotters, result.measures, settings, result.activation_paths[0], outputs,
-                                        metrics=logged_metrics, estimator_plots_only=True, prefix=FAMILY_PREFIX)
+                                        metrics=logged_metrics, estimator_plots_only=True, prefix=FAMILY_PREFIX,
+                                        run_name=run_name)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
     return result
 
 
+def run_title(name: str, run_id: Any) -> str:
+    """How plots name a run: ``demo (run 3)``, or the name alone for a run without an id."""
+    return f"{name} (run {run_id})" if run_id is not None else name
+
+
+def plot_contexts(settings: dict[str, Any], activation_path: Path, run_name: str = "", always_suffix: bool = False,
+                  metrics: pd.DataFrame | None = None, prefix: str = "") -> list[PlotContext]:
+    """The ``PlotContext`` of each configured estimator's plots.
+
+    The layer names, the labels of the rows MI was estimated on and how many of their inputs differ are read from
+    an activation file of the run; the run folder (its activations and gradient statistics) is that file's
+    grandparent. With several estimators (or ``always_suffix``, or a ``prefix`` of the labels, as the network
+    family's rows have), file suffixes are ``_<estimator label>``; with the family's prefix the contexts say the
+    family's size.
+    """
+    with ActivationFile(activation_path) as store:
+        layer_names, mi_labels, distinct_inputs = store.layer_names, store.labels, store.distinct_inputs
+    labels = [prefix + label for label in estimator_labels(settings["estimators"])]
+    suffixed = always_suffix or bool(prefix) or len(labels) > 1
+    family_size = min(settings["family_size"] or 0, settings["n_runs"]) if prefix == FAMILY_PREFIX else 0
+    return [
+        PlotContext(
+            split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
+            layer_names=layer_names, estimator=name, file_suffix=f"_{label}" if suffixed else "",
+            run_dir=Path(activation_path).parent.parent, metrics=metrics, run_name=run_name,
+            estimator_arguments=plugins.non_default_arguments("estimator", name, arguments),
+            n_distinct_inputs=distinct_inputs, snapshot_schedule=settings["snapshot_schedule"],
+            family_size=family_size,
+        )
+        for label, (name, arguments) in zip(labels, settings["estimators"])
+    ]
+
+
 def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], activation_path: Path,
                outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
-               estimator_plots_only: bool = False, prefix: str = "") -> list[Path]:
-    """Every plotter of MI once per estimator; with several estimators (or ``always_suffix``, or a ``prefix`` of the
-    labels, as the network family's rows have), file names end in ``_<estimator label>``. Plotters of other data
-    (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The layer names and the labels of the
-    rows MI was estimated on are read from an activation file of the run; the run folder (its activations and
-    gradient statistics) is that file's grandparent; ``metrics`` are the logged training metrics (columns
-    ``run, name, epoch, value``)."""
-    with ActivationFile(activation_path) as store:
-        layer_names, mi_labels = store.layer_names, store.labels
+               estimator_plots_only: bool = False, prefix: str = "", run_name: str = "") -> list[Path]:
+    """Every plotter of MI once per estimator, with the contexts of ``plot_contexts``. Plotters of other data
+    (``per_estimator = False``) draw once, unless ``estimator_plots_only``. ``metrics`` are the logged training
+    metrics (columns ``run, name, epoch, value``); ``run_name`` starts the titles."""
+    contexts = plot_contexts(settings, activation_path, run_name, always_suffix, metrics, prefix)
     labels = [prefix + label for label in estimator_labels(settings["estimators"])]
-    always_suffix = always_suffix or bool(prefix)
     paths = []
-    for index, (label, (name, _)) in enumerate(zip(labels, settings["estimators"])):
-        context = PlotContext(
-            split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
-            layer_names=layer_names, estimator=name,
-            file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
-            run_dir=Path(activation_path).parent.parent, metrics=metrics,
-        )
+    for index, (label, context) in enumerate(zip(labels, contexts)):
         for plotter in plotters:
             if plotter.per_estimator:
                 paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))

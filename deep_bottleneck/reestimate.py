@@ -28,7 +28,7 @@ from deep_bottleneck.callbacks.metrics_logger import stored_metrics
 from deep_bottleneck.config import validate_config, validate_estimators
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError
 from deep_bottleneck.estimation import estimate_activation_file, estimator_labels, load_estimators, sorted_measures
-from deep_bottleneck.pipeline import MEASURES_FILE, draw_plots
+from deep_bottleneck.pipeline import MEASURES_FILE, draw_plots, run_title
 from deep_bottleneck.run_storage import (ID_LOCK_FILE, content_type, default_runs_dir, mongo_client, redact,
                                          settings_from_environment, unreachable_reason)
 
@@ -108,7 +108,8 @@ def reestimate(folder: Path, entries: list[list]) -> list[Path]:
         metrics_file = folder / "metrics.json"
         metrics = stored_metrics(json.loads(metrics_file.read_text())) if metrics_file.exists() else None
         written += draw_plots(plotters, measures, settings, activation_files[0], staging, always_suffix=True,
-                              metrics=metrics, estimator_plots_only=True)
+                              metrics=metrics, estimator_plots_only=True,
+                              run_name=run_title(run.get("experiment", {}).get("name", ""), folder.name))
         names = [f"{Path(MEASURES_FILE).stem}_{'+'.join(labels)}.csv"] + [p.name for p in written[1:]]
         final = []
         for path, name in zip(written, names):

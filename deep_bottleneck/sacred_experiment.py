@@ -14,7 +14,7 @@ from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
 from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
-from deep_bottleneck.pipeline import run_experiment
+from deep_bottleneck.pipeline import run_experiment, run_title
 from deep_bottleneck.run_storage import PROJECT_ROOT, FileStore, content_type, largest_mongo_run_id
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
@@ -114,6 +114,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
             result = run_experiment(
                 config, run_folder, log_scalar=_run.log_scalar,
                 add_artifact=lambda path, name: _run.add_artifact(path, name, content_type=content_type(name)),
+                run_name=run_title(_run.experiment_info["name"], _run._id),
             )
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc

@@ -15,7 +15,7 @@ import numpy as np
 import keras
 
 from deep_bottleneck.activation_store import ActivationWriter
-from deep_bottleneck.data_split import DataSplit
+from deep_bottleneck.data_split import DataSplit, distinct_rows
 
 
 #: Rows passed through the network at once while recording (bounds the memory of wide conv outputs).
@@ -71,6 +71,7 @@ class ActivationRecorder(keras.callbacks.Callback):
         self._writer = ActivationWriter(
             self.path, self.layer_names, [recorded_width(layer) for layer in layers],
             self.split.y, self.split_name, expected_snapshots=len(self.epochs_to_record),
+            distinct_inputs=distinct_rows(self.split.X),
         )
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:

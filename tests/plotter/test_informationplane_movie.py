@@ -37,10 +37,15 @@ def test_frames_show_the_mean_of_all_runs_and_the_training_curves(tmp_path):
     plt.close("all")
     figure = load().plot(measures(range(0, 40, 4)), context)
     plane, curves = figure.axes[0], figure.axes[1]
-    (current,) = [line for line in plane.lines if line.get_marker() == "o"]
-    np.testing.assert_allclose(current.get_ydata(), 0.2 + 36 / 200 + 0.005), "the mean of runs 0 and 1"
+    points = [line for line in plane.lines if line.get_marker() not in ("None", "", None)]
+    legend = {text.get_text(): handle.get_marker()
+              for text, handle in zip(plane.get_legend().get_texts(), plane.get_legend().legend_handles)}
+    assert [line.get_marker() for line in points] == [legend[f"layer_{layer}"] for layer in range(4)]
+    assert len(set(legend.values())) == 4 + 1, "a marker per layer, and the ceilings' line"
+    for layer, point in enumerate(points):
+        np.testing.assert_allclose(point.get_xydata(), [[11 - layer - 0.36, 0.2 + 36 / 200 + 0.005]])
     assert any(text.get_text() == "epoch 36" for text in plane.texts)
-    assert "mean of 2 run(s)" in plane.get_title()
+    assert "mean of 2 runs" in figure.get_suptitle()
     assert len(curves.lines) == 2 and len(figure.axes) >= 3, "accuracy, the epoch marker, and a loss axis"
     plt.close(figure)
     frames = list(imageio_ffmpeg.read_frames(str(load(max_frames=5).generate(measures(range(0, 40, 4)), context,
