@@ -4,6 +4,7 @@ name the run and the estimator, and layer names placed so that none covers anoth
 
 from __future__ import annotations
 
+import textwrap
 from typing import Iterable, Mapping
 
 import matplotlib.pyplot as plt
@@ -53,12 +54,13 @@ def ceiling_label(context: PlotContext) -> str:
             f"H(Y) = {context.label_entropy:.2f}")
 
 
-def layer_legend(axis: plt.Axes, layers: Iterable[int], context: PlotContext) -> None:
-    """A legend naming each layer by its marker, and the dashed ceilings."""
+def layer_legend(figure: plt.Figure, layers: Iterable[int], context: PlotContext) -> None:
+    """A legend below the axes naming each layer by its marker, and the dashed ceilings."""
     handles = [Line2D([], [], marker=layer_marker(layer), color="black", linestyle="none", markersize=6,
                       label=layer_name(context, layer)) for layer in layers]
     handles.append(Line2D([], [], **CEILING_STYLE, label=ceiling_label(context)))
-    axis.legend(handles=handles, loc="lower right", fontsize="small", title="layer")
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize="small",
+                  frameon=False)
 
 
 def epoch_norm(epochs: np.ndarray, context: PlotContext) -> Normalize:
@@ -80,16 +82,18 @@ def epoch_colorbar(figure: plt.Figure, norm: Normalize, colormap: str, axis: plt
     return bar
 
 
-def plane_title(context: PlotContext, n_runs: int) -> str:
-    """``<run>: information plane`` over ``<estimator(arguments)>, <split> (N=...), <what the points are>``."""
+def plane_title(context: PlotContext, n_runs: int, width: int = 100) -> str:
+    """``<run>: information plane`` over ``<estimator(arguments)>, <split> (N=...), <what the points are>``, lines
+    wrapped at ``width`` characters."""
     if context.family_size:
-        points = f"family of {context.family_size} networks (each input through one drawn at random)"
+        points = f"family of {context.family_size} networks"
     elif n_runs > 1:
         points = f"mean of {n_runs} runs, each run faint"
     else:
         points = "1 run"
-    return (f"{context.titled('information plane')}\n"
-            f"{context.estimator_title}, {context.split} (N={context.n_rows}), {points}")
+    lines = [context.titled("information plane"),
+             f"{context.estimator_title}, {context.split} (N={context.n_rows}), {points}"]
+    return "\n".join(textwrap.fill(line, width) for line in lines)
 
 
 def text_extent(text: Text, renderer) -> Bbox:

@@ -6,6 +6,8 @@ size is bounded whatever the width: at most ``max_units`` columns, one row per l
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -53,14 +55,15 @@ class SingleNeuronActivityPlotter(BasePlotter):
                 axis.set_title(f"{name} unit {chosen[column]}", fontsize="x-small")
                 axis.tick_params(labelsize="x-small")
                 axis.set_xlabel("epoch", fontsize="x-small")
-            shown = "all" if len(chosen) == width else f"{len(chosen)} spread evenly of"
+            shown = "all" if len(chosen) == width else f"{len(chosen)} of"
             axes[row, 0].set_ylabel(f"{name}: {shown} {width} units\nactivation", fontsize="x-small")
         figure.colorbar(image, ax=axes, label="fraction of activations", shrink=0.6)
         runs = f"{len(paths)} run{'s' if len(paths) > 1 else ''} pooled"
+        explanation = (f"each panel one unit: x the epoch of each snapshot, y its activation, colour the fraction of "
+                       f"rows; at most {self.max_units} units per layer, spread evenly, first and last included")
+        # About 100 characters of small print fit in 8 inches.
         figure.suptitle(context.titled(f"activations of single units over training ({runs})") + "\n"
-                        f"each panel one unit: x the epoch of each snapshot, y its activation, colour the fraction "
-                        f"of rows; at most {self.max_units} units per layer, first and last included",
-                        fontsize="small")
+                        + textwrap.fill(explanation, int(12 * figure.get_figwidth())), fontsize="small")
         return figure
 
 

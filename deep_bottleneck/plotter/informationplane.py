@@ -52,7 +52,7 @@ class InformationPlanePlotter(BasePlotter):
                          marker=layer_marker(layer), s=18, edgecolors="none", zorder=3)
             last_points[int(layer)] = (float(rows["MI_XM"].iloc[-1]), float(rows["MI_YM"].iloc[-1]))
         epoch_colorbar(figure, norm, self.colormap, axis)
-        layer_legend(axis, layers, context)
+        layer_legend(figure, layers, context)
         set_information_plane_axes(axis, context)
         axis.set_title(plane_title(context, n_runs), fontsize="medium")
         place_layer_names(axis, last_points, context)

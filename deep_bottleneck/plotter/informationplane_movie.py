@@ -57,7 +57,7 @@ class _Frames:
         self.figure, (self.plane, self.curves) = plt.subplots(
             1, 2, figsize=FIGURE_SIZE, dpi=BasePlotter.dpi, width_ratios=(3, 2), layout="constrained")
         set_information_plane_axes(self.plane, context)
-        self.figure.suptitle(plane_title(context, n_runs), fontsize="small")
+        self.figure.suptitle(plane_title(context, n_runs, width=130), fontsize="small")
         epochs = self.summary["epoch"].to_numpy()
         norm = epoch_norm(epochs, context)
         self.history = self.plane.scatter([], [], s=10, c=[], cmap=colormap, norm=norm, alpha=0.35,
@@ -68,7 +68,7 @@ class _Frames:
         self.current_layers = {layer: self.plane.plot([], [], linestyle="none", marker=layer_marker(layer),
                                                       color="black", markersize=5, animated=True)[0]
                                for layer in layers}
-        layer_legend(self.plane, layers, context)
+        layer_legend(self.figure, layers, context)
         self.label = self.plane.text(0.03, 0.95, "", transform=self.plane.transAxes, fontsize="large",
                                      fontweight="bold", va="top", animated=True)
         self._draw_curves(metrics, epochs)

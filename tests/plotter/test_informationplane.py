@@ -37,7 +37,7 @@ def test_axes_reach_the_true_ceilings_and_points_are_run_means(tmp_path):
     assert "training" in axis.get_title() and "2 runs" in axis.get_title()
     runs = [c for c in axis.collections if isinstance(c, LineCollection) and len(c.get_segments()) == 6]
     assert len(runs) == 1, "each (run, layer) path is drawn"
-    legend = [t.get_text() for t in axis.get_legend().get_texts()]
+    legend = [t.get_text() for t in axis.figure.legends[0].get_texts()]
     assert legend[:3] == ["input_side", "middle", "output (readout)"]
     assert legend[3] == "ceilings: log2(3277 distinct inputs) = 11.68, H(Y) = 0.99"
     assert {t.get_text() for t in axis.texts} == {"input_side", "middle", "output (readout)"}

@@ -39,7 +39,7 @@ def test_frames_show_the_mean_of_all_runs_and_the_training_curves(tmp_path):
     plane, curves = figure.axes[0], figure.axes[1]
     points = [line for line in plane.lines if line.get_marker() not in ("None", "", None)]
     legend = {text.get_text(): handle.get_marker()
-              for text, handle in zip(plane.get_legend().get_texts(), plane.get_legend().legend_handles)}
+              for text, handle in zip(plane.figure.legends[0].get_texts(), plane.figure.legends[0].legend_handles)}
     assert [line.get_marker() for line in points] == [legend[f"layer_{layer}"] for layer in range(4)]
     assert len(set(legend.values())) == 4 + 1, "a marker per layer, and the ceilings' line"
     for layer, point in enumerate(points):
