@@ -4,7 +4,9 @@
 
 Prints one table row per (case, estimator): estimate, truth and error of I(X;T) and I(T;Y), and the seconds
 the estimate took. The (case, estimator) pairs are estimated in ``--jobs`` worker processes (default: one per
-core), each estimate as it is alone; rows are printed in the table's order. Each estimator reads each case at the case's resolution: binning and EDGE with the case's bin
+core), each estimate as it is alone; rows are printed in the table's order.
+
+Each estimator reads each case at the case's resolution: binning and EDGE with the case's bin
 width, the KDE bounds and KSG with its noise variance, the autoregressive models with their defaults (32 bins).
 On the noisy-mixture cases the truth is I(X; T+Z) of the KDE bounds' own model, which the lower and upper bound
 must bracket (within two standard errors of the Monte Carlo truth); the command exits with status 1 if they do

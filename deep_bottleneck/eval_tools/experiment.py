@@ -11,6 +11,22 @@ from deep_bottleneck.eval_tools.artifact import Artifact, artifact_for
 from deep_bottleneck.eval_tools.run_store import RunStore
 
 
+class Artifacts(dict):
+    """Artifacts by name; asking for one the run lacks raises a ``KeyError`` naming the run, its status and the
+    artifacts it has."""
+
+    def __init__(self, run_id: Any, status: str | None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.status = status
+
+    def __missing__(self, name: str) -> Artifact:
+        unfinished = "" if self.status == "COMPLETED" else (
+            f" A {self.status} run lacks what a run writes at its end (plots, compression.csv).")
+        raise KeyError(f"Experiment {self.run_id!r} ({self.status}) has no artifact {name!r}; it has "
+                       f"{sorted(self)}.{unfinished}")
+
+
 class Experiment:
     """A stored run: its config at once, metrics and artifacts on first use.
 
@@ -33,16 +49,17 @@ class Experiment:
 
     @property
     def metrics(self) -> dict[str, pd.Series]:
-        """A mapping from metric names to pandas Series indexed by step."""
+        """A mapping from metric names to pandas Series indexed by epoch."""
         if self._metrics is None:
             self._metrics = self._store.metrics(self.id)
         return self._metrics
 
     @property
     def artifacts(self) -> dict[str, Artifact]:
-        """A mapping from artifact names (with and without extension) to artifacts, loaded when used."""
+        """A mapping from artifact names (with and without extension) to artifacts, loaded when used; a missing
+        name raises a ``KeyError`` naming the run, its status and the artifacts it has."""
         if self._artifacts is None:
-            self._artifacts = {}
+            self._artifacts = Artifacts(self.id, self.status)
             for name in self.artifact_names:
                 artifact = artifact_for(name, lambda name=name: self._store.artifact_content(self.id, name))
                 self._artifacts[name] = artifact

@@ -1,4 +1,4 @@
-"""Find stored runs by id, name or config value."""
+"""Find stored runs by id, name or config value, of the statuses asked for (completed runs by default)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from deep_bottleneck.errors import closest_match_hint
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
 from deep_bottleneck.run_storage import DEFAULT_DB, default_runs_dir
@@ -29,6 +30,29 @@ def _checked_pattern(pattern: Any) -> str:
     return pattern
 
 
+#: The statuses Sacred gives a run.
+STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "INTERRUPTED", "TIMEOUT")
+#: What the ``find_by_*`` methods return unless told otherwise: runs that ran to the end, with all their artifacts.
+COMPLETED = "COMPLETED"
+Status = str | Iterable[str] | None
+
+
+def _checked_statuses(status: Status) -> set[str] | None:
+    """The statuses ``status`` names (None: any).
+
+    Raises:
+        ValueError: A status Sacred does not give, naming the closest.
+    """
+    if status is None:
+        return None
+    wanted = {status} if isinstance(status, str) else set(status)
+    for name in wanted:
+        if name not in STATUSES:
+            raise ValueError(f"{name!r} is not a run status (one of {', '.join(STATUSES)}, or None for any)."
+                             f"{closest_match_hint(str(name), STATUSES)}")
+    return wanted
+
+
 class ExperimentLoader:
     """Loads experiments from MongoDB or from the file store, with one interface.
 
@@ -48,36 +72,54 @@ class ExperimentLoader:
         else:
             self.store = FileRunStore(runs_dir or default_runs_dir())
 
-    def _experiments(self, runs: list[dict[str, Any]]) -> list[Experiment]:
-        return [Experiment(run, self.store) for run in runs]
+    def _experiments(self, runs: list[dict[str, Any]], statuses: set[str] | None) -> list[Experiment]:
+        return [Experiment(run, self.store) for run in runs if statuses is None or run.get("status") in statuses]
 
-    def find_by_id(self, experiment_id: int) -> Experiment:
-        """Find the experiment with this id.
+    def find_by_id(self, experiment_id: int, status: Status = COMPLETED) -> Experiment:
+        """Find the experiment with this id, if it has one of the statuses ``status`` (by default completed
+        runs only; None: any status).
 
         Raises:
-            KeyError: No run has this id.
+            KeyError: No run has this id, or it has another status (the message says which).
+            ValueError: ``status`` names no run status.
         """
+        statuses = _checked_statuses(status)
         found = self.store.find_ids([experiment_id])
         if not found:
             raise KeyError(f"No experiment with id {experiment_id!r}.")
-        return self._experiments(found)[0]
+        if statuses is not None and found[0].get("status") not in statuses:
+            raise KeyError(f"Experiment {experiment_id!r} is {found[0].get('status')}, not "
+                           f"{' or '.join(sorted(statuses))}; find_by_id({experiment_id!r}, status=None) loads it "
+                           f"whatever its status.")
+        return self._experiments(found, None)[0]
 
-    def find_by_ids(self, experiment_ids: Iterable[int]) -> list[Experiment]:
-        """Find experiments by a collection of ids, in the order given (missing ids are left out)."""
-        experiment_ids = list(experiment_ids)
-        by_id = {e.id: e for e in self._experiments(self.store.find_ids(experiment_ids))}
-        return [by_id[i] for i in experiment_ids if i in by_id]
-
-    def find_by_name(self, name: str) -> list[Experiment]:
-        """Find experiments whose name matches the regex ``name`` (a partial match is enough).
+    def find_by_ids(self, experiment_ids: Iterable[int], status: Status = COMPLETED) -> list[Experiment]:
+        """Find experiments by a collection of ids, in the order given; missing ids and runs of other statuses
+        than ``status`` (by default completed runs only; None: any status) are left out.
 
         Raises:
-            ValueError: ``name`` is not a valid regular expression.
+            ValueError: ``status`` names no run status.
         """
-        return self._experiments(self.store.find_name(_checked_pattern(name)))
+        statuses = _checked_statuses(status)
+        experiment_ids = list(experiment_ids)
+        by_id = {e.id: e for e in self._experiments(self.store.find_ids(experiment_ids), statuses)}
+        return [by_id[i] for i in experiment_ids if i in by_id]
 
-    def find_by_config_key(self, key: str, value: Any, exact: bool = False) -> list[Experiment]:
-        """Find experiments by a config value, with MongoDB's query semantics in both stores.
+    def find_by_name(self, name: str, status: Status = COMPLETED) -> list[Experiment]:
+        """Find experiments whose name matches the regex ``name`` (a partial match is enough), of the statuses
+        ``status`` (by default completed runs only, which have all their artifacts; None: any status; or e.g.
+        ``["RUNNING", "FAILED"]``).
+
+        Raises:
+            ValueError: ``name`` is not a valid regular expression, or ``status`` names no run status.
+        """
+        statuses = _checked_statuses(status)
+        return self._experiments(self.store.find_name(_checked_pattern(name)), statuses)
+
+    def find_by_config_key(self, key: str, value: Any, exact: bool = False,
+                           status: Status = COMPLETED) -> list[Experiment]:
+        """Find experiments by a config value, with MongoDB's query semantics in both stores, of the statuses
+        ``status`` (by default completed runs only, which have all their artifacts; None: any status).
 
         Args:
             key: Config key, dotted for nested values; a number indexes a list (``"callbacks.0.0"``
@@ -88,8 +130,12 @@ class ExperimentLoader:
                 when the whole list or any element matches (``("architecture", 6, exact=True)``
                 finds ``[6, 4]``).
             exact: Match the whole value exactly.
+            status: A run status, a collection of them, or None for any.
 
         Raises:
-            ValueError: ``exact`` is False and ``value`` is not a valid regular expression.
+            ValueError: ``exact`` is False and ``value`` is not a valid regular expression, or ``status`` names no
+                run status.
         """
-        return self._experiments(self.store.find_config(key, value if exact else _checked_pattern(value), exact))
+        statuses = _checked_statuses(status)
+        return self._experiments(self.store.find_config(key, value if exact else _checked_pattern(value), exact),
+                                 statuses)

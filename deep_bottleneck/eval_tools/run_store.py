@@ -26,7 +26,8 @@ class RunStore(Protocol):
 
 
 def _series(name: str, steps: list, values: list) -> pd.Series:
-    return pd.Series(values, index=pd.Index(steps, name="step"), name=name)
+    """A metric's values indexed by epoch (the step every metric is logged at)."""
+    return pd.Series(values, index=pd.Index(steps, name="epoch"), name=name)
 
 
 class MongoRunStore:
