@@ -7,11 +7,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
-from deep_bottleneck.estimation import average_over_runs
 from deep_bottleneck.plotter._plane import (
     epoch_colorbar, epoch_norm, layer_legend, layer_marker, place_layer_names, plane_title, set_information_plane_axes,
 )
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap
+from deep_bottleneck.plotter.base import BasePlotter, PlotContext, average_over_runs, checked_colormap
 
 
 class InformationPlanePlotter(BasePlotter):

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from deep_bottleneck.estimation import average_over_runs
 from deep_bottleneck.plotter._plane import (
     epoch_colorbar, epoch_norm, layer_legend, layer_marker, plane_title, set_information_plane_axes,
 )
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap, checked_positive_int
+from deep_bottleneck.plotter.base import (
+    BasePlotter, PlotContext, average_over_runs, checked_colormap, checked_positive_int,
+)
 
 #: Figure size in inches; at ``BasePlotter.dpi`` both pixel sizes are multiples of 16, as H.264 wants.
 FIGURE_SIZE = (9.6, 4.8)

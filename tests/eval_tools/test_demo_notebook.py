@@ -7,7 +7,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from tests.conftest import PROJECT_ROOT
-from tests.eval_tools.conftest import WITH_FAILURE
+from tests.cohort import WITH_FAILURE
 
 
 def outputs_of(cell):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from deep_bottleneck.eval_tools import ExperimentLoader, compression_table
-from tests.eval_tools.conftest import WITH_FAILURE
+from tests.cohort import WITH_FAILURE
 
 
 @pytest.fixture(params=["mongo", "file"])

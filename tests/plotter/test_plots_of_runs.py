@@ -18,9 +18,10 @@ from matplotlib.text import Annotation
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.data_split import construct_full_dataset
 from deep_bottleneck.datasets import mod16_groups
-from deep_bottleneck.pipeline import plot_contexts
+from deep_bottleneck.run.pipeline import plot_contexts
 from deep_bottleneck.plotter import activations_single_neuron, informationplane, informationplane_movie
 from deep_bottleneck.plotter._plane import text_extent
+from deep_bottleneck.store.run_folder import RunFolder
 from tests.conftest import run_script
 
 HARMONICS = {
@@ -53,7 +54,7 @@ def harmonics_run(python, tmp_path_factory):
 def redrawn(plotter, run_dir, settings, label, prefix=""):
     """The figure ``plotter`` drew for the estimator labelled ``label``, drawn again from the run folder."""
     measures = pd.read_csv(run_dir / "information_measures.csv")
-    contexts = plot_contexts(settings, run_dir / "activations" / "run_0.h5", "tanh_study (run 1)", prefix=prefix)
+    contexts = plot_contexts(settings, RunFolder(run_dir), "tanh_study (run 1)", prefix=prefix)
     (context,) = [c for c in contexts if c.file_suffix == f"_{prefix}{label}"]
     return plotter.plot(measures[measures["estimator"] == prefix + label], context)
 
@@ -127,7 +128,7 @@ def test_the_movies_current_points_carry_the_legends_marker_of_their_layer(harmo
 
 def test_single_unit_panels_have_axis_labels_and_say_which_units(harmonics_run):
     run_dir, settings = harmonics_run
-    (context, _) = plot_contexts(settings, run_dir / "activations" / "run_0.h5", "tanh_study (run 1)")
+    (context, _) = plot_contexts(settings, RunFolder(run_dir), "tanh_study (run 1)")
     figure = activations_single_neuron.load(max_units=3).plot(pd.DataFrame(), context)
     panels = [axis for axis in figure.axes if axis.get_title()]
     assert {axis.get_xlabel() for axis in panels} == {"epoch"}
@@ -145,7 +146,7 @@ def test_the_ceiling_of_ten_input_bits_is_drawn_at_log2_of_the_distinct_inputs_w
     rows = construct_full_dataset(*mod16_groups.load(n_train=3000, n_test=500, seed=0)).X
     distinct = len(np.unique(rows, axis=0))
     assert 900 < distinct < 1024, "3500 draws of 1024 inputs miss some"
-    (context,) = plot_contexts(settings, run_dir / "activations" / "run_0.h5")
+    (context,) = plot_contexts(settings, RunFolder(run_dir))
     assert context.n_distinct_inputs == distinct and context.n_rows == 3500
     figure = informationplane.load().plot(pd.read_csv(run_dir / "information_measures.csv"), context)
     plane, colorbar = figure.axes[0], figure.axes[1]
