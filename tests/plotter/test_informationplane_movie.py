@@ -52,3 +52,18 @@ def test_frames_show_the_mean_of_all_runs_and_the_training_curves(tmp_path):
                                                                               tmp_path))))
     assert frames[0] == {**frames[0], "size": (960, 480)} and len(frames) == 1 + 5
     assert len({bytes(frame) for frame in frames[1:]}) == 5, "every frame differs"
+
+
+def test_a_short_run_has_whole_epoch_ticks():
+    import matplotlib.pyplot as plt
+
+    metrics = pd.DataFrame([(0, "training.accuracy", epoch, 0.5 + epoch / 10) for epoch in range(3)],
+                           columns=["run", "name", "epoch", "value"])
+    context = PlotContext(split="full_dataset", n_rows=4096, label_entropy=0.999, metrics=metrics)
+    figure = load().plot(measures(range(3)), context)
+    figure.canvas.draw()
+    plane, curves, colorbar = figure.axes[:3]
+    for axis in (curves.xaxis, colorbar.yaxis):
+        ticks = [tick for tick in axis.get_ticklocs() if 0 <= tick <= 2]
+        assert ticks and all(float(tick).is_integer() for tick in ticks)
+    plt.close(figure)
