@@ -7,7 +7,8 @@ Layout of a file::
     /layers/<name>     float32 [S, N, width]  activations of layer <name>, one row per snapshot
     attrs: split, layer_names
 
-Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it.
+Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it. A snapshot the
+disk has no room for is not started (``RecordWriteError``), so the snapshots before it stay readable.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Iterator, Sequence
 
 import h5py
 import numpy as np
+
+from deep_bottleneck.errors import DamagedFileError
+from deep_bottleneck.record_file import check_free_space, reported_write_failures, write_failure
 
 
 class ActivationWriter:
@@ -36,8 +40,9 @@ class ActivationWriter:
         labels: np.ndarray, split: str, expected_snapshots: int = 0,
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.path, "w")
+        with reported_write_failures(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = h5py.File(self.path, "w")
         self._file.attrs["split"] = split
         self._file.attrs["layer_names"] = list(layer_names)
         self._file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
@@ -53,19 +58,43 @@ class ActivationWriter:
         self.n_snapshots = 0
 
     def append(self, epoch: int, activations: Sequence[np.ndarray]) -> None:
-        """Write the activations of every layer at the end of ``epoch``."""
+        """Write the activations of every layer at the end of ``epoch``.
+
+        Raises:
+            RecordWriteError: The disk has no room for the snapshot (nothing of it is written) or the write failed.
+        """
+        arrays = [np.asarray(values, dtype=np.float32) for values in activations]
+        check_free_space(self.path, sum(array.nbytes for array in arrays))
         index = self.n_snapshots
-        self._epochs.resize((index + 1,))
-        self._epochs[index] = epoch
-        for dataset, values in zip(self._layers, activations):
-            dataset.resize((index + 1, *dataset.shape[1:]))
-            dataset[index] = np.asarray(values, dtype=np.float32)
+        try:
+            self._epochs.resize((index + 1,))
+            self._epochs[index] = epoch
+            for dataset, values in zip(self._layers, arrays):
+                dataset.resize((index + 1, *dataset.shape[1:]))
+                dataset[index] = values
+            self._file.flush()
+        except (OSError, RuntimeError) as exc:
+            self._abandon(index)
+            raise write_failure(self.path, exc) from None
         self.n_snapshots += 1
-        self._file.flush()
+
+    def _abandon(self, n_snapshots: int) -> None:
+        """After a failed write: drop the partial snapshot and let go of the file, ignoring further errors (HDF5
+        otherwise retries the failed write, and crashes, when the process ends)."""
+        for dataset in [self._epochs, *self._layers]:
+            try:
+                dataset.resize((n_snapshots, *dataset.shape[1:]))
+            except (OSError, RuntimeError):
+                pass
+        try:
+            self._file.close()
+        except (OSError, RuntimeError):
+            pass
 
     def close(self) -> None:
         if self._file.id.valid:
-            self._file.close()
+            with reported_write_failures(self.path):
+                self._file.close()
 
     def __enter__(self) -> "ActivationWriter":
         return self
@@ -79,7 +108,14 @@ class ActivationFile:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file = h5py.File(self.path, "r")
+        if not self.path.is_file():
+            raise FileNotFoundError(f"No activation file {self.path}.")
+        try:
+            self._file = h5py.File(self.path, "r")
+            self._file["epochs"], self._file["labels"], self._file.attrs["layer_names"]
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise DamagedFileError(f"Activation file {self.path} is damaged and cannot be read "
+                                   f"({str(exc).splitlines()[0]}).") from None
 
     @property
     def split(self) -> str:

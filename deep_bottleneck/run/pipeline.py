@@ -27,6 +27,7 @@ from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
 from deep_bottleneck.plotter.base import PlotContext
+from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.run.compression import write_compression_verdicts
 from deep_bottleneck.run.estimation import load_estimators, sorted_measures
 from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
@@ -107,6 +108,11 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
                 future.cancel()
 
 
+def write_measures(measures: pd.DataFrame, path: Path) -> None:
+    """Write the measures CSV whole or not at all (``record_file``)."""
+    replace_atomically(path, lambda temporary: measures.to_csv(temporary, index=False))
+
+
 def run_experiment(
     config: dict[str, Any],
     output_dir: Path,
@@ -151,7 +157,7 @@ def run_experiment(
             frames.append(outcome.measures)
             result.activation_paths.append(outcome.activation_path)
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
         if failure is not None:
             raise failure
         metrics.log_means()
@@ -159,7 +165,7 @@ def run_experiment(
             frames.append(estimate_family(load_estimators(settings["estimators"]),
                                           result.activation_paths[:settings["family_size"]], settings["seed"]))
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
     finally:
         # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():

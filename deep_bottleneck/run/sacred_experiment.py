@@ -47,6 +47,8 @@ class _SkipFreeFormKeyNotices(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.startswith("An error ocurred in the 'file store ") and "Cannot write " in message:
+            return False  # the run stops with this error as its one line
         return not any(message.startswith(f'Added new config entry: "{key}.') for key in FREE_FORM_KEYS)
 
 
@@ -110,11 +112,24 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     def main(_config, _run, regularization=None, estimator_args=None, dataset_args=None, model_args=None):
         config = {key: value for key, value in dict(_config).items() if key in KEY_CHECKS}
         run_folder = run_output_dir(_run, runs_dir)
+        file_stores = [observer for observer in _run.observers if isinstance(observer, FileStore)]
+
+        def stop_if_a_record_failed() -> None:
+            for store in file_stores:
+                if store.write_error is not None:
+                    raise store.write_error
+
+        def log_scalar(name: str, value: float, step: int) -> None:
+            stop_if_a_record_failed()
+            _run.log_scalar(name, value, step)
+
+        def add_artifact(path: str, name: str) -> None:
+            _run.add_artifact(path, name, content_type=content_type(name))
+            stop_if_a_record_failed()
+
         try:
-            result = run_experiment(
-                config, run_folder, log_scalar=_run.log_scalar,
-                add_artifact=lambda path, name: _run.add_artifact(path, name, content_type=content_type(name)),
-            )
+            result = run_experiment(config, run_folder, log_scalar=log_scalar, add_artifact=add_artifact)
+            stop_if_a_record_failed()
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
         for path in result.plot_paths:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
 from pathlib import Path
 from typing import Callable
 
 from sacred.observers import FileStorageObserver
+from sacred.serializer import flatten
 
+from deep_bottleneck.errors import RecordWriteError
+from deep_bottleneck.record_file import reported_write_failures, write_text_atomically
 from deep_bottleneck.store.run_folder import ID_LOCK_FILE
+
+logger = logging.getLogger("deep_bottleneck.runs")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -32,7 +39,9 @@ class FileStore(FileStorageObserver):
     """Sacred's file store, giving each run an id no run has in this folder or in the other store.
 
     Ids are chosen under a lock on the folder, so parallel runs on one machine never share one;
-    MongoDB (when attached) stores the run under the same id.
+    MongoDB (when attached) stores the run under the same id. Every JSON record is written whole or not at all
+    (``record_file``); the first write that fails is kept in ``write_error`` (the run checks it and stops) and
+    the records keep their last complete content.
 
     Args:
         runs_dir: Root of the file store.
@@ -42,6 +51,8 @@ class FileStore(FileStorageObserver):
     def __init__(self, runs_dir: Path, largest_other_id: Callable[[], int] = lambda: 0) -> None:
         super().__init__(str(runs_dir), priority=FILE_STORE_PRIORITY)
         self.largest_other_id = largest_other_id
+        #: The first failed write of a record, or None.
+        self.write_error: RecordWriteError | None = None
 
     def started_event(self, ex_info, command, host_info, start_time, config, meta_info, _id):
         if _id is not None:
@@ -54,6 +65,47 @@ class FileStore(FileStorageObserver):
             while (runs_dir / str(run_id)).exists():
                 run_id += 1
             return super().started_event(ex_info, command, host_info, start_time, config, meta_info, run_id)
+
+    def __repr__(self) -> str:
+        return f"file store {self.basedir}"
+
+    def save_json(self, obj, filename):
+        """Write one JSON record atomically; a failed write raises ``RecordWriteError`` and is remembered."""
+        try:
+            write_text_atomically(Path(self.dir) / filename, json.dumps(flatten(obj), sort_keys=True, indent=2))
+        except RecordWriteError as exc:
+            self.write_error = self.write_error or exc
+            raise
+
+    def save_cout(self):
+        try:
+            with reported_write_failures(Path(self.dir) / "cout.txt"):
+                super().save_cout()
+        except RecordWriteError as exc:
+            self.write_error = self.write_error or exc
+            raise
+
+    def _final_record(self, event, *args) -> None:
+        """Sacred's last record of a run; a failed write is one line (the record keeps its last content)."""
+        try:
+            event(*args)
+        except RecordWriteError as exc:
+            logger.error("%s The run's record still says %s.", exc, self._stored_status())
+
+    def _stored_status(self) -> str:
+        try:
+            return json.loads((Path(self.dir) / "run.json").read_text()).get("status", "nothing")
+        except (OSError, ValueError):
+            return "nothing readable"
+
+    def completed_event(self, stop_time, result):
+        self._final_record(super().completed_event, stop_time, result)
+
+    def interrupted_event(self, interrupt_time, status):
+        self._final_record(super().interrupted_event, interrupt_time, status)
+
+    def failed_event(self, fail_time, fail_trace):
+        self._final_record(super().failed_event, fail_time, fail_trace)
 
     def artifact_event(self, name, filename, metadata=None, content_type=None):
         """List an artifact in ``run.json``; a file already in the run folder under ``name`` is not copied."""
