@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from deep_bottleneck.batch.experiment_batch import PlannedExperiment, experiment_command
+from deep_bottleneck.parent_watch import signal_on_parent_death
 
 #: How long an interrupted experiment gets to store itself before it is terminated.
 INTERRUPT_GRACE_SECONDS = 60
@@ -54,6 +55,17 @@ class Outcome:
 def _run_id(log: Path) -> str | None:
     match = RUN_ID_LINE.search(log.read_text(errors="replace")) if log.exists() else None
     return match.group(1) if match else None
+
+
+def _killed_by(returncode: int) -> str | None:
+    """``killed by signal 9 (SIGKILL)`` for a process ended by a signal, else None."""
+    if returncode >= 0:
+        return None
+    try:
+        name = f" ({signal.Signals(-returncode).name})"
+    except ValueError:
+        name = ""
+    return f"killed by signal {-returncode}{name}"
 
 
 def _error_line(log: Path) -> str:
@@ -96,8 +108,9 @@ class LocalBatch:
                                      self.python)
         with log.open("w") as output:
             # A process group of its own: Ctrl-C reaches the runner only, which passes it on once.
+            # It is stopped (and stores itself as INTERRUPTED) when the runner dies, however it dies.
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=_interrupted_on_parent_death)
         print(f"started  {item.name} (log: {log})", flush=True)
         return _Running(item, process, log, time.monotonic())
 
@@ -105,9 +118,9 @@ class LocalBatch:
     def _finished(running: _Running, interrupted: bool = False) -> Outcome:
         code = running.process.returncode
         status = "completed" if code == 0 else "interrupted" if interrupted else "failed"
+        error = None if code == 0 else _killed_by(code) or _error_line(running.log)
         outcome = Outcome(running.item.name, running.item.source, status, _run_id(running.log),
-                          time.monotonic() - running.started, running.log,
-                          None if code == 0 else _error_line(running.log))
+                          time.monotonic() - running.started, running.log, error)
         note = f"run {outcome.run_id}" if outcome.run_id else "no run"
         print(f"{status:<9} {outcome.name} ({note}, {outcome.seconds:.1f} s)"
               + (f": {outcome.error}" if outcome.error and not interrupted else ""), flush=True)
@@ -160,6 +173,10 @@ class LocalBatch:
             job.process.wait()
             outcomes[index] = self._finished(job, interrupted=True)
         return outcomes
+
+
+def _interrupted_on_parent_death() -> None:
+    signal_on_parent_death(signal.SIGTERM)
 
 
 def _signal_group(process: subprocess.Popen, signal_number: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,14 @@ def usage_error(docopt_message: str) -> str:
     return first_line.replace("dummy", "experiment.py") + ("" if first_line.endswith(".") else ".")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's time limit, a dying batch runner): stored by Sacred as an interrupted run."""
+
+
+def _raise_terminated(signal_number: int, frame: object) -> None:
+    raise Terminated(f"stopped by {signal.Signals(signal_number).name}")
+
+
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
     from deep_bottleneck.run.sacred_experiment import create_experiment
@@ -181,8 +190,14 @@ def main(argv: list[str], project_root: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     experiment = create_experiment(default_runs_dir(project_root), run_name(sacred_argv), observer, STORAGE_HELP)
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         run = experiment.run_commandline(sacred_argv)
+    except KeyboardInterrupt as exc:
+        run = experiment.current_run
+        stored = f"run {run._id} stored as {run.status}" if run is not None and run._id is not None else "no run"
+        print(f"interrupted ({exc or 'Ctrl-C'}): {stored}.", file=sys.stderr)
+        return 130
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
             return exit_.code or 0

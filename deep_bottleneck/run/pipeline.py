@@ -26,6 +26,7 @@ from deep_bottleneck.config import estimator_labels, validate_config
 from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.parent_watch import end_with_parent
 from deep_bottleneck.plotter.base import PlotContext
 from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.run.compression import write_compression_verdicts
@@ -72,8 +73,16 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_setup() -> None:
+def _worker_setup(parent_pid: int) -> None:
+    end_with_parent(parent_pid)
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes (the experiment is ending early: nothing they do would be used)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
 
 
 def _repetitions(settings: dict[str, Any], folder: RunFolder,
@@ -91,8 +100,11 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
                 return
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
+    # Workers end with this process however it ends (end_with_parent); if it stops early, it kills them.
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                             initargs=(os.getpid(),)) as pool:
         futures: list[Future] = [pool.submit(run_repetition, settings, run, folder) for run in range(n_runs)]
+        finished = False
         try:
             for run, future in enumerate(futures):
                 try:
@@ -103,9 +115,12 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
                         f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
                 except Exception as exc:
                     yield run, exc
+            finished = True
         finally:
             for future in futures:
                 future.cancel()
+            if not finished:
+                _stop_workers(pool)
 
 
 def write_measures(measures: pd.DataFrame, path: Path) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from tests.conftest import PROJECT_ROOT, run_script
+from tests.processes import descendants, wait_until_ended
 
 TINY = {"epochs": 2, "architecture": [4]}
 
@@ -92,3 +93,50 @@ def test_ctrl_c_stops_the_batch_keeping_finished_runs_and_marking_the_interrupte
         "a_short": "completed", "b_long": "interrupted", "c_never": "not-started"}
     assert {run_id: status for run_id, (status, _) in stored_runs(runs).items()} == {1: "COMPLETED",
                                                                                      2: "INTERRUPTED"}
+
+
+def start_runner(python, tmp_path, runs):
+    return subprocess.Popen(
+        [python, str(PROJECT_ROOT / "run_experiments_local.py"), "-d", "configs", "-j", "1", "--output", "out"],
+        cwd=tmp_path, env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for_run(runner, runs, run_id=1, seconds=300):
+    deadline = time.monotonic() + seconds
+    while not (runs / str(run_id) / "metrics.json").exists():
+        assert runner.poll() is None and time.monotonic() < deadline, runner.communicate()
+        time.sleep(0.5)
+
+
+def test_an_experiment_killed_by_a_signal_is_reported_as_such(python, tmp_path):
+    write(tmp_path / "configs" / "long.json", {**TINY, "epochs": 1_000_000})
+    runs = tmp_path / "runs"
+    runner = start_runner(python, tmp_path, runs)
+    wait_for_run(runner, runs)
+    (experiment_pid,) = [pid for pid in descendants(runner.pid) if _parent(pid) == runner.pid]
+
+    os.kill(experiment_pid, signal.SIGKILL)
+    stdout, stderr = runner.communicate(timeout=120)
+
+    assert runner.returncode == 1, stdout + stderr
+    assert "failed: long (" in stdout and "): killed by signal 9 (SIGKILL)" in stdout
+
+
+def test_experiments_end_and_store_themselves_as_interrupted_when_the_runner_is_killed(python, tmp_path):
+    write(tmp_path / "configs" / "long.json", {**TINY, "epochs": 1_000_000})
+    runs = tmp_path / "runs"
+    runner = start_runner(python, tmp_path, runs)
+    wait_for_run(runner, runs)
+    below = descendants(runner.pid)
+
+    runner.kill()
+    runner.communicate()
+
+    assert wait_until_ended(below, 120) == set()
+    assert stored_runs(runs)[1][0] == "INTERRUPTED"
+
+
+def _parent(pid):
+    stat = open(f"/proc/{pid}/stat").read()
+    return int(stat[stat.rindex(")") + 2:].split()[1])
