@@ -26,6 +26,9 @@ from deep_bottleneck.record_file import check_free_space, reported_write_failure
 class ActivationWriter:
     """Appends snapshots of all layers' activations to an HDF5 file.
 
+    The file is open only while a snapshot is written, so a process killed between snapshots leaves a complete
+    file (HDF5 keeps no file consistent that is open when its process dies).
+
     Args:
         path: File to create (its folder is created if missing).
         layer_names: Name of each recorded layer, input side first.
@@ -40,21 +43,18 @@ class ActivationWriter:
         labels: np.ndarray, split: str, expected_snapshots: int = 0,
     ) -> None:
         self.path = Path(path)
+        self.layer_names = list(layer_names)
+        n_rows = len(labels)
         with reported_write_failures(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = h5py.File(self.path, "w")
-        self._file.attrs["split"] = split
-        self._file.attrs["layer_names"] = list(layer_names)
-        self._file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
-        self._epochs = self._file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
-        n_rows = len(labels)
-        self._layers = [
-            self._file.create_dataset(
-                f"layers/{name}", shape=(0, n_rows, width), maxshape=(None, n_rows, width),
-                dtype=np.float32, chunks=(1, n_rows, width),
-            )
-            for name, width in zip(layer_names, widths)
-        ]
+            with h5py.File(self.path, "w") as file:
+                file.attrs["split"] = split
+                file.attrs["layer_names"] = self.layer_names
+                file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
+                file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
+                for name, width in zip(self.layer_names, widths):
+                    file.create_dataset(f"layers/{name}", shape=(0, n_rows, width), maxshape=(None, n_rows, width),
+                                        dtype=np.float32, chunks=(1, n_rows, width))
         self.n_snapshots = 0
 
     def append(self, epoch: int, activations: Sequence[np.ndarray]) -> None:
@@ -67,40 +67,44 @@ class ActivationWriter:
         check_free_space(self.path, sum(array.nbytes for array in arrays))
         index = self.n_snapshots
         try:
-            self._epochs.resize((index + 1,))
-            self._epochs[index] = epoch
-            for dataset, values in zip(self._layers, arrays):
-                dataset.resize((index + 1, *dataset.shape[1:]))
-                dataset[index] = values
-            self._file.flush()
+            file = h5py.File(self.path, "r+")
         except (OSError, RuntimeError) as exc:
-            self._abandon(index)
+            raise write_failure(self.path, exc) from None
+        try:
+            datasets = [file["epochs"], *(file[f"layers/{name}"] for name in self.layer_names)]
+            for dataset in datasets:
+                dataset.resize((index + 1, *dataset.shape[1:]))
+            datasets[0][index] = epoch
+            for dataset, values in zip(datasets[1:], arrays):
+                dataset[index] = values
+            file.close()
+        except (OSError, RuntimeError) as exc:
+            _abandon(file, datasets, index)
             raise write_failure(self.path, exc) from None
         self.n_snapshots += 1
 
-    def _abandon(self, n_snapshots: int) -> None:
-        """After a failed write: drop the partial snapshot and let go of the file, ignoring further errors (HDF5
-        otherwise retries the failed write, and crashes, when the process ends)."""
-        for dataset in [self._epochs, *self._layers]:
-            try:
-                dataset.resize((n_snapshots, *dataset.shape[1:]))
-            except (OSError, RuntimeError):
-                pass
-        try:
-            self._file.close()
-        except (OSError, RuntimeError):
-            pass
-
     def close(self) -> None:
-        if self._file.id.valid:
-            with reported_write_failures(self.path):
-                self._file.close()
+        """Nothing to do: the file is closed after each snapshot (kept for ``with`` and callers that close)."""
 
     def __enter__(self) -> "ActivationWriter":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _abandon(file: h5py.File, datasets: list, n_snapshots: int) -> None:
+    """After a failed write: drop the partial snapshot and let go of the file, ignoring further errors (HDF5
+    otherwise retries the failed write, and crashes, when the process ends)."""
+    for dataset in datasets:
+        try:
+            dataset.resize((n_snapshots, *dataset.shape[1:]))
+        except (OSError, RuntimeError):
+            pass
+    try:
+        file.close()
+    except (OSError, RuntimeError):
+        pass
 
 
 class ActivationFile:

@@ -19,6 +19,9 @@ from typing import Any
 
 from deep_bottleneck.batch.experiment_batch import PlannedExperiment, experiment_command
 from deep_bottleneck.parent_watch import signal_on_parent_death
+from deep_bottleneck.store.file_store import default_runs_dir
+from deep_bottleneck.store.run_folder import RunFolder
+from deep_bottleneck.store.run_liveness import mark_dead
 
 #: How long an interrupted experiment gets to store itself before it is terminated.
 INTERRUPT_GRACE_SECONDS = 60
@@ -118,9 +121,12 @@ class LocalBatch:
     def _finished(running: _Running, interrupted: bool = False) -> Outcome:
         code = running.process.returncode
         status = "completed" if code == 0 else "interrupted" if interrupted else "failed"
-        error = None if code == 0 else _killed_by(code) or _error_line(running.log)
+        killed = _killed_by(code)
+        error = None if code == 0 else killed or _error_line(running.log)
         outcome = Outcome(running.item.name, running.item.source, status, _run_id(running.log),
                           time.monotonic() - running.started, running.log, error)
+        if killed and outcome.run_id is not None and (default_runs_dir() / str(outcome.run_id)).is_dir():
+            mark_dead(RunFolder(default_runs_dir() / str(outcome.run_id)), killed)
         note = f"run {outcome.run_id}" if outcome.run_id else "no run"
         print(f"{status:<9} {outcome.name} ({note}, {outcome.seconds:.1f} s)"
               + (f": {outcome.error}" if outcome.error and not interrupted else ""), flush=True)

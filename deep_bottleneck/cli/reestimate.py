@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--estimator", nargs="+", action="append", required=True, metavar="NAME [key=value]",
                         help="an estimator plug-in and its arguments; repeat for several")
     parser.add_argument("--runs-dir", type=Path, default=default_runs_dir())
+    parser.add_argument("--dead-ok", action="store_true",
+                        help="also re-estimate a run recorded as running whose process is gone")
     parser.add_argument("--mongo-url", help="default: $DEEP_BOTTLENECK_MONGO_URL")
     parser.add_argument("--mongo-db", help="default: $DEEP_BOTTLENECK_MONGO_DB or deep_bottleneck")
     args = parser.parse_args(argv)
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_environment(args.mongo_url, args.mongo_db)
         if settings is not None and (reason := unreachable_reason(settings.url)):
             raise ConfigError(f"MongoDB at {redact(settings.url)} is unreachable ({reason}); nothing was changed.")
-        files = reestimate(folder, entries)
+        files = reestimate(folder, entries, dead_ok=args.dead_ok)
         mongo = MongoImporter(settings.url, settings.db_name) if settings else None
         try:
             mongo_id = store_outputs(folder, files, mongo)

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from deep_bottleneck import plugins
+from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.config import estimator_labels, validate_config, validate_estimators
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.run.estimation import estimate_activation_file, load_estimators, sorted_measures
 from deep_bottleneck.run.metrics_logger import stored_metrics
 from deep_bottleneck.run.pipeline import draw_plots
+from deep_bottleneck.store.run_liveness import dead_reason
 from deep_bottleneck.store.mongo_runs import MongoImporter
 from deep_bottleneck.store.run_folder import (
     CONFIG_RECORD,
@@ -80,22 +82,37 @@ def free_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def reestimate(folder: RunFolder, entries: list[list]) -> list[Path]:
+def recorded_snapshot_count(path: Path) -> int:
+    """Snapshots in one activation file (``DamagedFileError`` when it cannot be read)."""
+    with ActivationFile(path) as stored:
+        return len(stored.epochs)
+
+
+def reestimate(folder: RunFolder, entries: list[list], dead_ok: bool = False) -> list[Path]:
     """Estimate the run in ``folder`` with ``entries``; write the measures and plots into a staging folder inside
-    it, named so that no file of the run is replaced.
+    it, named so that no file of the run is replaced. A run that ended in any way is estimated from the snapshots
+    it recorded; a run recorded as running whose process is gone only when ``dead_ok``.
 
     Returns:
         The new files (measures first), ready for ``store_outputs``.
     """
     run = folder.read_record(RUN_RECORD)
     if run.get("status") == "RUNNING":
-        raise ConfigError(f"Run {folder.name} is still running; re-estimate it once it has ended.")
+        reason = dead_reason(run)
+        if reason is None:
+            raise ConfigError(f"Run {folder.name} is still running; re-estimate it once it has ended.")
+        if not dead_ok:
+            raise ConfigError(f"Run {folder.name} is recorded as running but is dead ({reason}); re-estimate its "
+                              f"recorded snapshots with --dead-ok, or mark it first with "
+                              f"python -m deep_bottleneck.cli.dead_runs --mark.")
     stored = folder.read_record(CONFIG_RECORD)
     settings = validate_config({**{key: value for key, value in stored.items() if key not in SINGLE_ESTIMATOR_KEYS},
                                 "estimators": entries})
     activation_files = folder.activation_files()
     if not activation_files:
         raise ConfigError(f"Run {folder.name} has no recorded activations in {folder.path}.")
+    if not any(recorded_snapshot_count(path) for path in activation_files):
+        raise ConfigError(f"Run {folder.name} recorded no snapshot before it ended; there is nothing to estimate.")
     estimators = load_estimators(settings["estimators"])
     measures = sorted_measures([estimate_activation_file(estimators, path, repetition_index(path))
                                 for path in activation_files])

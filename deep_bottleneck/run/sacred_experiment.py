@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sacred import SETTINGS, Experiment
+from sacred.host_info import host_info_gatherer
 from sacred.observers import FileStorageObserver, RunObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
@@ -23,6 +24,13 @@ from deep_bottleneck.store.mongo import content_type, largest_mongo_run_id
 SETTINGS.CAPTURE_MODE = "sys"
 # JAX reports at INFO level that it found no TPU, on every CPU-only run.
 logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
+
+
+@host_info_gatherer("pid")
+def _process_id() -> int:
+    """The run's process, recorded in ``host`` so that a run whose process is gone is recognised
+    (``store.run_liveness``)."""
+    return os.getpid()
 
 
 class InvalidExperimentConfig(SacredError):
@@ -88,7 +96,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     """
     runs_dir = Path(runs_dir).resolve()
     # Sources are recorded, and the usage line is written, relative to the project folder.
-    experiment = Experiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT))
+    experiment = Experiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT), additional_host_info=[_process_id])
     experiment.doc = help_text
     experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds

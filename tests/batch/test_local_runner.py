@@ -121,6 +121,8 @@ def test_an_experiment_killed_by_a_signal_is_reported_as_such(python, tmp_path):
 
     assert runner.returncode == 1, stdout + stderr
     assert "failed: long (" in stdout and "): killed by signal 9 (SIGKILL)" in stdout
+    run = json.loads((runs / "1" / "run.json").read_text())
+    assert (run["status"], run["dead"]) == ("FAILED", "killed by signal 9 (SIGKILL)")
 
 
 def test_experiments_end_and_store_themselves_as_interrupted_when_the_runner_is_killed(python, tmp_path):
