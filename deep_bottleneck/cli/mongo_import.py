@@ -35,12 +35,17 @@ def main() -> int:
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for folder, (what, run_id) in outcome.items():
+    for folder, (what, run_id, reason) in outcome.items():
+        if what == "failed":
+            print(f"failed    {folder}: {reason}", file=sys.stderr)
+            continue
         other_id = "" if Path(folder).name == str(run_id) else f" -> MongoDB run {run_id}"
         print(f"{what:9} {folder}{other_id}")
-    counts = {what: [o.outcome for o in outcome.values()].count(what) for what in ("imported", "completed", "skipped")}
-    print(f"{counts['imported']} imported, {counts['completed']} completed, {counts['skipped']} already in MongoDB")
-    return 0
+    counts = {what: [o.outcome for o in outcome.values()].count(what)
+              for what in ("imported", "completed", "skipped", "failed")}
+    print(f"{counts['imported']} imported, {counts['completed']} completed, {counts['skipped']} already in MongoDB, "
+          f"{counts['failed']} failed")
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":

@@ -116,3 +116,21 @@ def test_a_run_keeps_its_file_store_id_unless_mongodb_has_a_run_with_it(cohort, 
     repeated = run_import(python, first_store, mongo_server.url, mongo_db_name, tmp_path)
     assert "0 imported, 0 completed, 2 already in MongoDB" in repeated.stdout
     assert sorted(db.runs.distinct("_id")) == [1, 2, 7, 8]
+
+
+def test_a_malformed_run_among_good_ones_is_reported_in_one_line_and_the_others_imported(
+        cohort, mongo_server, mongo_db_name, python, tmp_path):
+    store = copy_store(cohort, tmp_path / "store", {1: 1, 2: 2, 3: 3})
+    damaged = store / "2" / "run.json"
+    damaged.write_text(damaged.read_text()[:4096 // 8])  # cut short, as a full disk left it
+    db = pymongo.MongoClient(mongo_server.url)[mongo_db_name]
+
+    done = run_import(python, store, mongo_server.url, mongo_db_name, tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"failed    {store / '2'}: {damaged} is damaged: not valid JSON "
+                                        + done.stderr.split("not valid JSON ", 1)[1].strip()]
+    assert "Traceback" not in done.stderr
+    assert done.stdout.splitlines() == [f"imported  {store / '1'}", f"imported  {store / '3'}",
+                                        "2 imported, 0 completed, 0 already in MongoDB, 1 failed"]
+    assert sorted(db.runs.distinct("_id")) == [1, 3]
