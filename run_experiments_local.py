@@ -9,6 +9,7 @@ experiments are stored as INTERRUPTED, finished ones stay as they are.
 Exit status: 0 if every config completed or was skipped, 1 if any failed or was invalid, 130 if interrupted.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -20,9 +21,20 @@ from deep_bottleneck.batch.local_runner import LocalBatch, summary  # noqa: E402
 from deep_bottleneck.store.file_store import default_runs_dir
 
 
+def positive_jobs(text: str) -> int:
+    """``-j``: a whole number of at least 1."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more, e.g. -j 2") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{jobs} experiments at a time cannot run; give 1 or more, e.g. -j 1")
+    return jobs
+
+
 def main() -> int:
     parser = batch_argument_parser(__doc__)
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="experiments run at the same time")
+    parser.add_argument("-j", "--jobs", type=positive_jobs, default=1, help="experiments run at the same time")
     args = parser.parse_args()
     try:
         planned = plan_batch(args.path, args.seed, args.force)

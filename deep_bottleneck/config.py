@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import numbers
 import warnings
 from importlib import resources
@@ -35,7 +36,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A finite real number (``inf`` and ``nan``, as ``1e400`` becomes, are not numbers a config can use)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive_int(key: str, value: Any) -> int:

@@ -153,6 +153,16 @@ def run_name(argv: list[str]) -> str:
     return "+".join(stems) or DEFAULT_NAME
 
 
+def given_run_id(options: list[str]) -> str | None:
+    """The value of Sacred's ``-i/--id`` option among ``options`` (before ``with``), or None."""
+    for index, option in enumerate(options):
+        if option in ("-i", "--id") and index + 1 < len(options):
+            return options[index + 1]
+        if option.startswith("--id="):
+            return option.split("=", 1)[1]
+    return None
+
+
 def usage_error(docopt_message: str) -> str:
     """One line from docopt's usage error (which it hands over as the exit code, with Sacred's usage text)."""
     unknown = re.findall(r"Option\((?:'(-\w)'|None), (?:'(--[\w-]+)'|None)", docopt_message)
@@ -176,7 +186,7 @@ def _raise_terminated(signal_number: int, frame: object) -> None:
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
     from deep_bottleneck.run.sacred_experiment import create_experiment
-    from deep_bottleneck.store.file_store import default_runs_dir
+    from deep_bottleneck.store.file_store import check_free_run_id, check_runs_dir, default_runs_dir
     from deep_bottleneck.store.mongo import mongo_observer, settings_from_environment
 
     try:
@@ -185,11 +195,16 @@ def main(argv: list[str], project_root: Path) -> int:
         settings = settings_from_environment(flags.mongo_url, flags.mongo_db, flags.mongo_only)
         options = sacred_argv[1:sacred_argv.index("with")] if "with" in sacred_argv else sacred_argv[1:]
         asks_for_help = any(a in ("-h", "--help", "help") for a in options)
+        runs_dir = default_runs_dir(project_root)
+        if not asks_for_help:
+            check_runs_dir(runs_dir)
+            if (run_id := given_run_id(options)) is not None:
+                check_free_run_id(runs_dir, run_id)
         observer = mongo_observer(settings) if settings is not None and not asks_for_help else None
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    experiment = create_experiment(default_runs_dir(project_root), run_name(sacred_argv), observer, STORAGE_HELP)
+    experiment = create_experiment(runs_dir, run_name(sacred_argv), observer, STORAGE_HELP)
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         run = experiment.run_commandline(sacred_argv)

@@ -10,7 +10,13 @@ from typing import Any, Iterable
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
 from deep_bottleneck.store.file_store import default_runs_dir
-from deep_bottleneck.store.mongo import DEFAULT_DB
+from deep_bottleneck.store.mongo import (
+    DEFAULT_DB,
+    MongoUnavailableError,
+    redact,
+    settings_from_environment,
+    unreachable_reason,
+)
 
 
 def _checked_pattern(pattern: Any) -> str:
@@ -38,16 +44,29 @@ class ExperimentLoader:
             store is read.
         db_name: MongoDB database; default ``$DEEP_BOTTLENECK_MONGO_DB`` or ``deep_bottleneck``.
         runs_dir: Read this file store instead (default ``$DEEP_BOTTLENECK_RUNS_DIR`` or ``runs/``).
+
+    Raises:
+        MongoUnavailableError: The MongoDB server does not answer.
+        ConfigError: ``mongo_uri`` is not a MongoDB URL.
+        FileNotFoundError: The file store folder does not exist.
     """
 
     def __init__(self, mongo_uri: str | None = None, db_name: str | None = None,
                  runs_dir: str | Path | None = None) -> None:
         mongo_uri = mongo_uri or (None if runs_dir else os.environ.get("DEEP_BOTTLENECK_MONGO_URL"))
         if mongo_uri:
+            settings = settings_from_environment(mongo_uri)
+            if (reason := unreachable_reason(settings.url)) is not None:
+                raise MongoUnavailableError(f"MongoDB at {redact(settings.url)} is unreachable ({reason}).")
             self.store: RunStore = MongoRunStore(
-                mongo_uri, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB))
+                settings.url, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB))
         else:
-            self.store = FileRunStore(runs_dir or default_runs_dir())
+            folder = Path(runs_dir or default_runs_dir())
+            if not folder.is_dir():
+                what = "it is not a folder" if folder.exists() else "no such folder"
+                raise FileNotFoundError(f"No file store at {folder}: {what}"
+                                        f" (runs_dir, else $DEEP_BOTTLENECK_RUNS_DIR or runs/ in the project).")
+            self.store = FileRunStore(folder)
 
     def _experiments(self, runs: list[dict[str, Any]]) -> list[Experiment]:
         return [Experiment(run, self.store) for run in runs]

@@ -23,7 +23,7 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.config import estimator_labels
-from deep_bottleneck.errors import EstimationError
+from deep_bottleneck.errors import DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
 from deep_bottleneck.progress import progress_bar
 
@@ -161,7 +161,19 @@ def estimate_activation_file(
 
         def estimate_chunk(task) -> pd.DataFrame:
             layer_index, layer_name, dataset, snapshots = task
-            return estimator_set.estimate(dataset[snapshots], labels, epochs[snapshots], layer_index, layer_name, run)
+            try:
+                activations = dataset[snapshots]
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise DamagedFileError(f"Activation file {path} is damaged: layer {layer_name!r} cannot be read "
+                                       f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}).") from None
+            try:
+                return estimator_set.estimate(activations, labels, epochs[snapshots], layer_index, layer_name, run)
+            except EstimationError as exc:
+                if "NaN or infinite" not in str(exc):
+                    raise
+                raise DamagedFileError(
+                    f"Activation file {path} holds NaN or infinite values in layer {layer_name!r}: the file is "
+                    f"damaged, unless its run failed there because training diverged (then the run says so).") from None
 
         frames = []
         with progress_bar(len(epochs) * len(store.layer_names), f"run {run}: estimating MI") as bar, \

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -75,6 +76,8 @@ def available_cores() -> int:
 
 def _worker_setup(parent_pid: int) -> None:
     end_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the experiment process stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
 
 

@@ -7,6 +7,7 @@ process or in worker processes (see ``deep_bottleneck.run.pipeline``), with iden
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,25 @@ def gradient_recorders(settings: dict[str, Any], n_training_rows: int, epochs: A
     return [GradientStatisticsRecorder(epochs, path)]
 
 
+def dead_layers(layer_names: list[str], activations: list[np.ndarray]) -> list[str]:
+    """The layers whose every unit gives one value for every input (nothing about the input gets through)."""
+    return [name for name, values in zip(layer_names, activations)
+            if len(values) > 1 and np.all(np.ptp(np.asarray(values).reshape(len(values), -1), axis=0) == 0)]
+
+
+def warn_about_dead_layers(recorder: ActivationRecorder, run: int) -> None:
+    """Log a warning naming the layers that are dead at the last snapshot."""
+    if recorder.last_snapshot is None:
+        return
+    epoch, activations = recorder.last_snapshot
+    dead = dead_layers(recorder.layer_names, activations)
+    if dead:
+        logging.getLogger("deep_bottleneck.runs").warning(
+            "Run %d: layer(s) %s are dead at epoch %d: every unit gives the same value for every input, so MI is 0 "
+            "there; a smaller learning_rate or another activation_fn may keep them alive.",
+            run, ", ".join(map(repr, dead)), epoch)
+
+
 def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
                    log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
@@ -136,6 +156,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         estimation.abandon()
         raise
     trained = time.perf_counter()
+    warn_about_dead_layers(recorder, run)
     measures = estimation.result()
     seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
                "estimation_after_training": time.perf_counter() - trained}

@@ -13,6 +13,7 @@ from sacred.host_info import host_info_gatherer
 from sacred.observers import FileStorageObserver, RunObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
+from deep_bottleneck import plugins
 from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.run.pipeline import run_experiment
@@ -110,7 +111,11 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     @experiment.config_hook
     def validate(config, command_name, logger):
         try:
-            validate_config(dict(config))
+            settings = validate_config(dict(config))
+            # A data set that needs a file has it checked (or downloaded) now, before the run takes an id.
+            check_files = getattr(plugins.load_module("dataset", settings["dataset"]), "check_files", None)
+            if check_files is not None:
+                check_files(**settings["dataset_args"])
         except DeepBottleneckError as exc:
             raise InvalidExperimentConfig(str(exc)) from None
         return {}

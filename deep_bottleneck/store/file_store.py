@@ -6,13 +6,14 @@ import fcntl
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 from sacred.observers import FileStorageObserver
 from sacred.serializer import flatten
 
-from deep_bottleneck.errors import RecordWriteError
+from deep_bottleneck.errors import ConfigError, RecordWriteError
 from deep_bottleneck.record_file import reported_write_failures, write_text_atomically
 from deep_bottleneck.store.run_folder import ID_LOCK_FILE
 
@@ -28,6 +29,33 @@ def default_runs_dir(project_root: Path = PROJECT_ROOT) -> Path:
 
 #: Above MongoObserver's 30: the file store picks each run's id and MongoDB stores the run under it.
 FILE_STORE_PRIORITY = 40
+
+
+def check_runs_dir(runs_dir: Path) -> None:
+    """Make sure runs can be stored in ``runs_dir`` (created if missing).
+
+    Raises:
+        ConfigError: It is a file, or cannot be created or written in (read-only, no permission, disk full).
+    """
+    runs_dir = Path(runs_dir)
+    where = f"The file store {runs_dir} ($DEEP_BOTTLENECK_RUNS_DIR, else runs/ beside experiment.py)"
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise ConfigError(f"{where} is a file, not a folder; point $DEEP_BOTTLENECK_RUNS_DIR to a folder.")
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(prefix=".write-check-", dir=runs_dir)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be written in: {exc.strerror or exc}. Nothing was run.") from None
+
+
+def check_free_run_id(runs_dir: Path, run_id: str) -> None:
+    """Raise ``ConfigError`` when the file store already holds a run ``run_id`` (Sacred's ``--id``)."""
+    if (Path(runs_dir) / str(run_id)).exists():
+        taken = sorted(int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit())
+        raise ConfigError(f"--id {run_id}: the file store {runs_dir} already holds run {run_id}; leave --id out to "
+                          f"get the next free id ({max(taken, default=0) + 1}).")
 
 
 def largest_folder_run_id(runs_dir: Path) -> int:
