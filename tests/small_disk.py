@@ -9,12 +9,12 @@ import pytest
 
 
 @contextmanager
-def small_disk(folder: Path, size: str = "2m"):
-    """Mount a tmpfs of ``size`` at ``folder`` for the block; unmount it afterwards."""
+def small_disk(folder: Path, size: str = "2m", read_only: bool = False):
+    """Mount a tmpfs of ``size`` (read-only if asked) at ``folder`` for the block; unmount it afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}{',ro' if read_only else ''}", "tmpfs", str(folder)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")

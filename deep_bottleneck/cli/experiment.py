@@ -206,12 +206,15 @@ def main(argv: list[str], project_root: Path) -> int:
         return 1
     experiment = create_experiment(runs_dir, run_name(sacred_argv), observer, STORAGE_HELP)
     signal.signal(signal.SIGTERM, _raise_terminated)
+    # Workers killed on an interrupt leave their queues' semaphores to multiprocessing's resource tracker, which
+    # removes them and says so in a warning; the tracker process takes its warning options from this list.
+    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
     try:
         run = experiment.run_commandline(sacred_argv)
     except KeyboardInterrupt as exc:
         run = experiment.current_run
         stored = f"run {run._id} stored as {run.status}" if run is not None and run._id is not None else "no run"
-        print(f"interrupted ({exc or 'Ctrl-C'}): {stored}.", file=sys.stderr)
+        print(f"interrupted ({str(exc) or 'Ctrl-C'}): {stored}.", file=sys.stderr)
         return 130
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
