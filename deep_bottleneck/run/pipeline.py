@@ -9,6 +9,7 @@ repetition), so a crash keeps everything finished before it.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -53,6 +54,8 @@ class ExperimentResult:
     activation_paths: list[Path] = field(default_factory=list)
     #: Per layer, how far I(X;T) fell from its peak (``deep_bottleneck.run.compression``).
     compression_path: Path | None = None
+    #: Why each repetition that stopped before its last epoch stopped (``run_<k>`` -> reasons).
+    stopped_early: dict[str, list[str]] = field(default_factory=dict)
     #: Wall times: ``repetitions`` (all of them, training and estimation), ``plotting``, and each
     #: repetition's own split (``run_<k>.training``, ...).
     seconds: dict[str, float] = field(default_factory=dict)
@@ -170,6 +173,10 @@ def run_experiment(
                 failure = failure or outcome
                 continue
             result.seconds.update({f"run_{run}.{part}": value for part, value in outcome.seconds.items()})
+            if outcome.stop_reasons:
+                result.stopped_early[f"run_{run}"] = outcome.stop_reasons
+                logging.getLogger("deep_bottleneck.runs").info("Run %d stopped early: %s.", run,
+                                                               "; ".join(outcome.stop_reasons))
             for metric in outcome.metrics:
                 metrics.log(run, *metric)
             frames.append(outcome.measures)

@@ -44,6 +44,7 @@ class RepetitionResult:
         metrics: ``(name, value, epoch)`` of every epoch's metrics, when they were not logged live.
         seconds: Wall time of ``training`` (snapshots included), of ``estimation`` (the estimators' own
             time, mostly while training went on) and of ``estimation_after_training`` (what was left then).
+        stop_reasons: Why training stopped before its last epoch, from callbacks with a ``stop_reason``.
     """
 
     run: int
@@ -51,6 +52,7 @@ class RepetitionResult:
     activation_path: Path
     metrics: list[tuple[str, float, int]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    stop_reasons: list[str] = field(default_factory=list)
 
 
 def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
@@ -160,4 +162,5 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     measures = estimation.result()
     seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
                "estimation_after_training": time.perf_counter() - trained}
-    return RepetitionResult(run, measures, activation_path, collected, seconds)
+    stop_reasons = [reason for callback in callbacks if (reason := getattr(callback, "stop_reason", None))]
+    return RepetitionResult(run, measures, activation_path, collected, seconds, stop_reasons)

@@ -145,6 +145,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
             stop_if_a_record_failed()
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
+        if result.stopped_early:
+            _run.info["stopped_early"] = result.stopped_early
         for path in result.plot_paths:
             print(f"Plot: {path}")
         print(f"Information measures: {result.measures_path}")
