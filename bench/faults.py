@@ -1,7 +1,7 @@
 """Fault injection: start experiments, end each at a random moment with a random signal, and check what is left.
 
 Each trial runs ``experiment.py`` (a small net, one or two repetitions, in one or two processes) in a file store of
-its own, waits a random time after the run has started, sends SIGKILL, SIGTERM or SIGINT to the experiment process
+its own, waits a random time after training has begun, sends SIGKILL, SIGTERM or SIGINT to the experiment process
 (or, for SIGINT, to its process group, as a terminal does), then checks that
 
 - no process of the experiment is left 5 s later (its workers included),
@@ -11,7 +11,7 @@ its own, waits a random time after the run has started, sends SIGKILL, SIGTERM o
 - every activation file is readable, or is called damaged when read,
 - ``reestimate --dead-ok`` works on the run when it recorded a snapshot.
 
-    python bench/faults.py [--trials 8] [--seed 0] [--max-wait 40]
+    python bench/faults.py [--trials 8] [--seed 0] [--max-wait 20]
 
 Prints one line per trial and the counts. Exit status 1 when any check failed.
 """
@@ -88,7 +88,8 @@ def trial(index: int, chance: random.Random, max_wait: float, workdir: Path, cou
         [sys.executable, str(PROJECT_ROOT / "experiment.py"), "with", "epochs=300", "architecture=[6,4]",
          f"n_runs={n_runs}", f"parallel_runs={parallel}", f"seed={index}"],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    while not (runs / "1" / "run.json").exists() and process.poll() is None:
+    # The random moment falls after training has begun (its first activation file exists).
+    while not list((runs / "1").glob("activations/run_*.h5")) and process.poll() is None:
         time.sleep(0.2)
     time.sleep(wait)
     tree = descendants(process.pid) | {process.pid}
@@ -158,7 +159,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-wait", type=float, default=40.0, help="longest wait after the run started, seconds")
+    parser.add_argument("--max-wait", type=float, default=20.0, help="longest wait after training began, seconds")
     args = parser.parse_args()
     chance = random.Random(args.seed)
     counts: Counter = Counter()
