@@ -47,4 +47,5 @@ def check_files(path: str | None = None, downsample: int = 1) -> None:
     """
     import keras
 
-    check_cached_or_download("MNIST", path, keras_datasets_dir() / "mnist.npz", keras.datasets.mnist.load_data, EXPECTED)
+    check_cached_or_download("MNIST", path, keras_datasets_dir() / "mnist.npz", keras.datasets.mnist.load_data,
+                             EXPECTED)

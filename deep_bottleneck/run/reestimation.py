@@ -25,7 +25,6 @@ from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.run.estimation import estimate_activation_file, load_estimators, sorted_measures
 from deep_bottleneck.run.metrics_logger import stored_metrics
 from deep_bottleneck.run.pipeline import draw_plots
-from deep_bottleneck.store.run_liveness import dead_reason
 from deep_bottleneck.store.mongo_runs import MongoImporter
 from deep_bottleneck.store.run_folder import (
     CONFIG_RECORD,
@@ -35,6 +34,7 @@ from deep_bottleneck.store.run_folder import (
     RunFolder,
     repetition_index,
 )
+from deep_bottleneck.store.run_liveness import dead_reason
 
 #: The original's way of naming one estimator, replaced by the estimators given.
 SINGLE_ESTIMATOR_KEYS = ("estimator", "estimator_args", "discretization_range")

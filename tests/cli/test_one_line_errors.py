@@ -74,9 +74,9 @@ def test_experiment_loader_says_what_is_wrong_with_its_store(tmp_path):
 
 def test_ctrl_c_is_one_line_and_the_run_is_stored_interrupted(python, tmp_path):
     runs = tmp_path / "runs"
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
     process = subprocess.Popen([python, str(PROJECT_ROOT / "experiment.py"), "with", "epochs=100000",
-                                "architecture=[6,4]", "n_runs=2", "parallel_runs=2"], cwd=tmp_path,
-                               env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DEEP_BOTTLENECK_RUNS_DIR": str(runs)},
+                                "architecture=[6,4]", "n_runs=2", "parallel_runs=2"], cwd=tmp_path, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 400
     while not (runs / "1" / "activations" / "run_1.h5").exists():
