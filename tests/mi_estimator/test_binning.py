@@ -102,7 +102,7 @@ def test_shipped_split_is_the_published_harmonics_data(full):
     assert all(published[tuple(row)] == label for row, label in zip(full.X.astype(int), full.y))
 
 
-def test_fixed_range_bins_like_idnns_and_warns_about_values_outside():
+def test_fixed_range_bins_clip_into_the_edge_bins_and_warn_about_values_outside():
     estimator = binning.load(0.07, strategy="fixed", n_bins=30, bin_range=[-1, 1])
     inside = np.linspace(-0.99, 0.99, 30)[:, None]
     assert estimate(estimator, inside, np.arange(30) % 2)[0] == pytest.approx(np.log2(30))
