@@ -29,6 +29,7 @@ CONFORMANCE = {
     "mi_estimator.edge": ({"discretization_range": 1e-3}, 0.02),
     "mi_estimator.autoregressive": ({"fit_epochs": 15}, 0.1),
     "mi_estimator.quantised": ({}, 1e-9),
+    "mi_estimator.goldfeld": ({"discretization_range": 1e-3}, 1e-4),
 }
 NOT_APPLICABLE = {
     ("mi_estimator.autoregressive", "well_separated"):
