@@ -92,6 +92,16 @@ def entropies_of_sorted(ordered: np.ndarray) -> np.ndarray:
     return np.log2(n_rows) - sum_c_log_c / n_rows
 
 
+def distinct_counts_of_sorted(ordered: np.ndarray) -> np.ndarray:
+    """Number of distinct values in each row of the row-sorted ``ordered`` [S, N]."""
+    return 1 + np.count_nonzero(ordered[:, 1:] != ordered[:, :-1], axis=1)
+
+
+def miller_madow_bits(n_occupied: np.ndarray, n_rows: int) -> np.ndarray:
+    """Miller-Madow's bias correction (K - 1) / (2 N), in bits, of a plug-in entropy over K occupied bins."""
+    return (np.asarray(n_occupied, dtype=np.float64) - 1.0) / (2.0 * n_rows * np.log(2.0))
+
+
 def entropy_of_codes(codes: np.ndarray) -> np.ndarray:
     """Entropy in bits of the empirical distribution of each row of ``codes`` [S, N]."""
     return entropies_of_sorted(np.sort(codes, axis=1))
@@ -99,6 +109,14 @@ def entropy_of_codes(codes: np.ndarray) -> np.ndarray:
 
 def binned_entropies(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """H(T) and H(T, Y) in bits for row codes [S, N] and labels [N], from one sort of the joint codes."""
+    h_t, h_ty, _, _ = binned_entropies_and_counts(codes, labels)
+    return h_t, h_ty
+
+
+def binned_entropies_and_counts(codes: np.ndarray, labels: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """H(T), H(T, Y) in bits and the numbers of distinct values of T and of (T, Y), each [S], for row codes
+    [S, N] and labels [N], from one sort of the joint codes."""
     labels = np.asarray(labels, dtype=np.int64)
     n_classes = int(labels.max()) + 1
     if int(codes.max()) >= _CODE_LIMIT // n_classes:
@@ -106,9 +124,9 @@ def binned_entropies(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     joint = codes * n_classes
     joint += labels[None, :]
     joint.sort(axis=1)
-    h_ty = entropies_of_sorted(joint)
+    h_ty, k_ty = entropies_of_sorted(joint), distinct_counts_of_sorted(joint)
     joint //= n_classes
-    return entropies_of_sorted(joint), h_ty
+    return entropies_of_sorted(joint), h_ty, distinct_counts_of_sorted(joint), k_ty
 
 
 STRATEGIES = ("width", "fixed", "adaptive", "equal_mass")
@@ -236,9 +254,25 @@ class BinningEstimator:
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each of the S snapshots in ``activations`` [S, N, d]."""
-        h_t, h_ty = binned_entropies(row_codes(self.bin(activations)), labels)
+        results = self.estimate_with_errors(activations, labels)
+        return results["MI_XM"], results["MI_YM"]
+
+    def estimate_with_errors(self, activations: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+        """The plug-in ``MI_XM`` and ``MI_YM`` in bits and, beside them, their Miller-Madow bias-corrected forms
+        ``MI_XM_miller_madow`` and ``MI_YM_miller_madow`` (each entropy plus (K - 1) / (2 N), K its occupied
+        bins; H(T|X) = 0 needs none), each [S]: the rows read as a sample of the inputs, not as all of them."""
+        labels = np.asarray(labels)
+        h_t, h_ty, k_t, k_ty = binned_entropies_and_counts(row_codes(self.bin(activations)), labels)
+        n_rows = len(labels)
         # I(T;Y) >= 0 exactly; the difference of entropies can round to -1e-16.
-        return h_t, np.maximum(h_t + entropy_bits(labels) - h_ty, 0.0)
+        mi_ty = np.maximum(h_t + entropy_bits(labels) - h_ty, 0.0)
+        k_y = len(np.unique(labels))
+        return {
+            "MI_XM": h_t, "MI_YM": mi_ty,
+            "MI_XM_miller_madow": h_t + miller_madow_bits(k_t, n_rows),
+            "MI_YM_miller_madow": mi_ty + miller_madow_bits(k_t, n_rows) + miller_madow_bits(k_y, n_rows)
+            - miller_madow_bits(k_ty, n_rows),
+        }
 
 
 def load(discretization_range: float = 0.07, strategy: str | None = None, n_bins: int = 30,
