@@ -226,6 +226,8 @@ class BinningEstimator:
         self.bin_range = (float(low), float(high))
         self.convention = convention
         self.n_edges = n_edges
+        #: Columns ``estimate_with_errors`` adds to I(X;T) and I(T;Y).
+        self.error_columns = ("MI_XM_miller_madow", "MI_YM_miller_madow")
 
     def bin(self, activations: np.ndarray) -> np.ndarray:
         """Bin index (integer-valued) of every activation in [S, N, d]; float32 input is binned in float32."""

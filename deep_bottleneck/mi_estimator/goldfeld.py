@@ -82,6 +82,8 @@ class GoldfeldEstimator:
         self.noise_variance = float(noise_variance)
         self.n_draws = n_draws
         self.seed = seed
+        #: Columns ``estimate_with_errors`` adds to I(X;T) and I(T;Y).
+        self.error_columns = ("MI_XM_se", "MI_YM_se")
 
     def estimate_with_errors(self, activations: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
         """``MI_XM``, ``MI_YM`` and their Monte-Carlo standard errors ``MI_XM_se``, ``MI_YM_se``, in bits, each
