@@ -1,6 +1,7 @@
 """Every registered estimator on layers of known mutual information (``deep_bottleneck.validation_cases``).
 
     python -m deep_bottleneck.validate_estimators [--quick] [--estimators NAME ...] [--markdown FILE]
+                                                  [--beyond-normal] [--seeds K]
 
 Prints one table row per (case, estimator): estimate, truth and error of I(X;T) and I(T;Y), and the seconds
 the estimate took. Each estimator reads each case at the case's resolution: binning and EDGE with the case's bin
@@ -8,6 +9,11 @@ width, the KDE bounds and KSG with its noise variance, the autoregressive models
 On the noisy-mixture cases the truth is I(X; T+Z) of the KDE bounds' own model, which the lower and upper bound
 must bracket (within two standard errors of the Monte Carlo truth); the command exits with status 1 if they do
 not. The I(T;Y) of the bounds is not a bound and is not checked.
+
+``--beyond-normal`` adds the tasks of Czyz et al.'s benchmark (``deep_bottleneck.testing.beyond_normal``): a table
+of the benchmark's baselines (CCA, KSG with k = 5, a 5-bin histogram) on its continuous tasks, N = 5000 over
+``--seeds`` seeds (3), with the mean absolute error per task set; and its mixed discrete-continuous tasks as cases
+for every estimator.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from deep_bottleneck.mi_estimator.base import estimate
 from deep_bottleneck.validation_cases import Case, all_cases
 
 BIN_WIDTH_ESTIMATORS = ("mi_estimator.binning", "mi_estimator.edge")
-NOISE_ESTIMATORS = ("mi_estimator.upper", "mi_estimator.lower", "mi_estimator.ksg")
+NOISE_ESTIMATORS = ("mi_estimator.upper", "mi_estimator.lower", "mi_estimator.ksg", "mi_estimator.goldfeld")
 BRACKETING = {"mi_estimator.lower": "lower", "mi_estimator.upper": "upper"}
 
 
@@ -86,13 +92,37 @@ def markdown_row(row: dict[str, Any]) -> str:
     return "| " + " | ".join(cell(column, row[column]) for column in COLUMNS) + " |\n"
 
 
+BASELINE_COLUMNS = ["task", "set", "N", "estimator", "truth", "estimate", "mean |error|", "seconds"]
+
+
+def baseline_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: one line per (task, baseline) in nats, then the mean absolute error per (task set, baseline)."""
+    lines = ["| " + " | ".join(BASELINE_COLUMNS) + " |", "| " + " | ".join("---" for _ in BASELINE_COLUMNS) + " |"]
+    for row in rows:
+        lines.append("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c])
+                                       for c in BASELINE_COLUMNS) + " |")
+    lines += ["", "| set | estimator | tasks | mean absolute error (nats) |", "| --- | --- | --- | --- |"]
+    groups: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        groups.setdefault((row["set"], row["estimator"]), []).append(row["mean |error|"])
+        groups.setdefault(("all", row["estimator"]), []).append(row["mean |error|"])
+    for (family, name), errors in groups.items():
+        lines.append(f"| {family} | {name} | {len(errors)} | {sum(errors) / len(errors):.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--estimators", nargs="+", metavar="NAME", default=None,
                         help="estimator plug-ins (default: every registered one)")
     parser.add_argument("--quick", action="store_true", help="fewer rows and Monte Carlo samples")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
+    parser.add_argument("--beyond-normal", action="store_true",
+                        help="also the Beyond-normal benchmark's tasks (baselines table, mixed tasks)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per Beyond-normal task (default 3)")
     args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
     names = args.estimators or plugins.available("estimator")
     for name in names:
         try:
@@ -103,11 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown_header()
     print(text, end="", flush=True)
     failed = []
-    for row in validate(names, all_cases(quick=args.quick)):
+    cases = all_cases(quick=args.quick)
+    if args.beyond_normal:
+        from deep_bottleneck.testing import beyond_normal
+
+        cases += beyond_normal.mixed_cases(2000 if args.quick else 5000)
+    for row in validate(names, cases):
         text += markdown_row(row)
         print(markdown_row(row), end="", flush=True)
         if row["bracket"] == "FAILS":
             failed.append(row)
+    if args.beyond_normal:
+        rows = list(beyond_normal.baseline_rows(2000 if args.quick else 5000, tuple(range(args.seeds)),
+                                                quick=args.quick))
+        baselines = baseline_table(rows)
+        print("\n" + baselines, end="", flush=True)
+        text += "\n" + baselines
     if args.markdown:
         args.markdown.write_text(text)
     for row in failed:
