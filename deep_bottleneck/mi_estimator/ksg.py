@@ -30,7 +30,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, entropy_bits
+from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, each_snapshot, entropy_bits
 
 
 def kth_neighbour_distance_within_groups(points: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
@@ -124,8 +124,7 @@ class KSGEstimator:
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each snapshot of ``activations`` [S, N, d]."""
-        results = np.array([self.estimate_one(snapshot, labels) for snapshot in activations]).reshape(-1, 2)
-        return results[:, 0], results[:, 1]
+        return each_snapshot(self.estimate_one, activations, labels)
 
 
     def subsample_standard_error(self, activations: np.ndarray, labels: np.ndarray) -> float:

@@ -1,20 +1,22 @@
 """A fully connected network: Dense layers from ``architecture`` and a softmax readout; with ``quantise_bits``
-the hidden layers' activations are quantised during training and recording (Lorenzen, Igel & Nielsen 2022)."""
+the hidden layers' activations are quantised during training and recording (Lorenzen, Igel & Nielsen 2022).
+
+Keras is imported when a model is built, so that checking a config does not load it."""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import keras
-
-from deep_bottleneck.models._quantisation import BOUNDED_RANGES, QuantisedDense
+if TYPE_CHECKING:
+    import keras
 
 ACTIVATION_FUNCTIONS = (
     "tanh", "relu", "sigmoid", "softsign", "softplus", "leaky_relu",
     "hard_sigmoid", "selu", "relu6", "elu", "linear",
 )
-OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+OPTIMIZERS = ("sgd", "adam")
+_OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam"}
 
 
 def dense_layer(
@@ -25,6 +27,8 @@ def dense_layer(
     """A Dense layer with truncated-normal weights of stddev 1/sqrt(fan_in) and a constant bias; with
     ``quantise_bits`` its activations are quantised (see ``QuantisedDense``) on ``quantise_range``, by default
     the activation function's range where it is bounded, else a moving range."""
+    import keras
+
     arguments = dict(
         activation=activation,
         kernel_initializer=keras.initializers.TruncatedNormal(mean=0.0, stddev=1.0 / math.sqrt(fan_in)),
@@ -34,6 +38,8 @@ def dense_layer(
     )
     if quantise_bits is None:
         return keras.layers.Dense(units, **arguments)
+    from deep_bottleneck.models._quantisation import BOUNDED_RANGES, QuantisedDense
+
     value_range = quantise_range if quantise_range is not None else BOUNDED_RANGES.get(activation)
     return QuantisedDense(units, quantise_bits, value_range, **arguments)
 
@@ -80,6 +86,8 @@ def load(
         A compiled model whose layers are named ``layer_0`` ... ``layer_K`` (the last is the readout).
     """
     check_quantisation(quantise_bits, quantise_range)
+    import keras
+
     inputs = keras.Input(shape=(input_size,), name="input")
     outputs = inputs
     fan_in = input_size
@@ -97,8 +105,10 @@ def load(
 
 def compiled_classifier(model: keras.Model, optimizer: str, learning_rate: float) -> keras.Model:
     """``model`` compiled with cross-entropy loss, accuracy and the named optimizer."""
+    import keras
+
     model.compile(
-        optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
+        optimizer=getattr(keras.optimizers, _OPTIMIZER_CLASSES[optimizer])(learning_rate=learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )

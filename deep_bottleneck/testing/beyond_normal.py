@@ -26,7 +26,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
-from deep_bottleneck.validation_cases import Case
+from deep_bottleneck.testing.validation_cases import Case
 
 Sampler = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 

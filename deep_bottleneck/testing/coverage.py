@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from deep_bottleneck.mi_estimator import goldfeld, ksg
-from deep_bottleneck.validation_cases import two_gaussians_mi_bits
+from deep_bottleneck.testing.validation_cases import two_gaussians_mi_bits
 
 Z_95 = 1.959963984540054
 

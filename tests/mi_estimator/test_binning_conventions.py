@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deep_bottleneck.activation_store import ActivationFile
+from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.data_split import construct_full_dataset
 from deep_bottleneck.datasets import harmonics
 from deep_bottleneck.mi_estimator import binning

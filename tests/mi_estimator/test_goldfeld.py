@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy.special import logsumexp
 
-from deep_bottleneck.activation_store import ActivationFile
+from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.mi_estimator import goldfeld
 from tests.conftest import run_script
 

@@ -12,8 +12,8 @@ import pytest
 
 import keras
 
-from deep_bottleneck.activation_store import ActivationFile
-from deep_bottleneck.callbacks.activation_recorder import layer_activations, recorded_layers
+from deep_bottleneck.activation_file import ActivationFile
+from deep_bottleneck.models.base import layer_activations, recorded_layers
 from deep_bottleneck.datasets import harmonics
 from deep_bottleneck.models import feedforward
 from deep_bottleneck.models._quantisation import quantise

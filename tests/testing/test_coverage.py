@@ -5,7 +5,7 @@ import pytest
 
 from deep_bottleneck.mi_estimator import ksg
 from deep_bottleneck.testing.coverage import coverage_rows
-from deep_bottleneck.validation_cases import two_gaussians_mi_bits
+from deep_bottleneck.testing.validation_cases import two_gaussians_mi_bits
 
 
 @pytest.fixture(scope="module")
