@@ -194,11 +194,13 @@ class BinningEstimator:
         convention: ``idnns``, ``saxe`` or ``original``: the bins of that paper's code, in place of a
             strategy (``saxe`` and ``original`` bin as ``width`` does, with ``bin_width`` as the bin size).
         n_edges: Number of edges on [-1, 1] for ``convention="idnns"`` (IDNNs' ``num_of_bins``, 30).
+        error_bars: Also give the Miller-Madow bias-corrected values (``estimate_with_errors``) as columns of the
+            measures.
     """
 
     def __init__(self, bin_width: float, strategy: str | None = None, n_bins: int = 30,
                  bin_range: tuple[float, float] = (-1.0, 1.0), convention: str | None = None,
-                 n_edges: int = 30) -> None:
+                 n_edges: int = 30, error_bars: bool = False) -> None:
         if convention is not None:
             if convention not in CONVENTIONS:
                 hint = closest_match_hint(convention, CONVENTIONS) if isinstance(convention, str) else ""
@@ -227,7 +229,7 @@ class BinningEstimator:
         self.convention = convention
         self.n_edges = n_edges
         #: Columns ``estimate_with_errors`` adds to I(X;T) and I(T;Y).
-        self.error_columns = ("MI_XM_miller_madow", "MI_YM_miller_madow")
+        self.error_columns = ("MI_XM_miller_madow", "MI_YM_miller_madow") if error_bars else ()
 
     def bin(self, activations: np.ndarray) -> np.ndarray:
         """Bin index (integer-valued) of every activation in [S, N, d]; float32 input is binned in float32."""
@@ -279,7 +281,8 @@ class BinningEstimator:
 
 def load(discretization_range: float = 0.07, strategy: str | None = None, n_bins: int = 30,
          bin_range: tuple[float, float] = (-1.0, 1.0), convention: str | None = None,
-         n_edges: int = 30) -> BinningEstimator:
+         n_edges: int = 30, error_bars: bool = False) -> BinningEstimator:
     """Estimator plug-in entry point; see ``BinningEstimator`` for the arguments (``discretization_range``
     is the bin width; ``strategy`` left out is ``width``)."""
-    return BinningEstimator(discretization_range, strategy, n_bins, tuple(bin_range), convention, n_edges)
+    return BinningEstimator(discretization_range, strategy, n_bins, tuple(bin_range), convention, n_edges,
+                            error_bars)

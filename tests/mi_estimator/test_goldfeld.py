@@ -89,15 +89,16 @@ def test_between_the_kde_bounds_on_every_snapshot_of_a_short_canonical_run(pytho
                       cwd=tmp_path, env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(runs)})
     assert done.returncode == 0, done.stderr
     measures = pd.read_csv(runs / "1" / "information_measures.csv")
-    table = measures.pivot_table(index=["epoch", "layer"], columns="estimator", values=["MI_XM", "MI_YM"])
-    with ActivationFile(runs / "1" / "activations" / "run_0.h5") as store:
-        errors = {name: goldfeld.load(0.001).estimate_with_errors(layer[:], store.labels)
-                  for name, layer in store.layers()}
-        layer_names = store.layer_names
+    table = measures.pivot_table(index=["epoch", "layer"], columns="estimator",
+                                 values=["MI_XM", "MI_YM", "MI_XM_se", "MI_XM_kde_gap"])
     assert len(table) == 3 * 6
+    with ActivationFile(runs / "1" / "activations" / "run_0.h5") as store:
+        last_layer = store.layer(store.layer_names[-1])[-1]
+        recomputed = goldfeld.load(0.001).estimate_with_errors(last_layer[None], store.labels)
+    assert table.loc[(2, 5), ("MI_XM", "goldfeld")] == pytest.approx(recomputed["MI_XM"][0], abs=1e-9)
+    assert table.loc[(2, 5), ("MI_XM_se", "goldfeld")] == pytest.approx(recomputed["MI_XM_se"][0], abs=1e-9)
     for (epoch, layer), row in table.iterrows():
-        stated = errors[layer_names[layer]]
-        assert row["MI_XM", "goldfeld"] == pytest.approx(stated["MI_XM"][epoch], abs=1e-9)
-        margin = 4 * stated["MI_XM_se"][epoch] + 1e-9
+        assert row["MI_XM_kde_gap", "upper"] == pytest.approx(row["MI_XM", "upper"] - row["MI_XM", "lower"], abs=1e-12)
+        margin = 4 * row["MI_XM_se", "goldfeld"] + 1e-9
         assert row["MI_XM", "lower"] - margin <= row["MI_XM", "goldfeld"] <= row["MI_XM", "upper"] + margin, (
             epoch, layer)
