@@ -166,7 +166,7 @@ def estimate_activation_file(
             return estimator_set.estimate(dataset[snapshots], labels, epochs[snapshots], layer_index, layer_name, run)
 
         frames = []
-        with Progress(len(epochs) * len(store.layer_names), f"run {run}: MI estimated for (snapshot, layer)",
+        with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",
                       report=report) as progress, \
                 ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             for task, frame in zip(tasks, pool.map(estimate_chunk, tasks)):
