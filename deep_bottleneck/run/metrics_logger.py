@@ -61,7 +61,7 @@ class MetricsOverRuns:
     def __init__(self, log_scalar: Callable[[str, float, int], None], n_runs: int) -> None:
         self.log_scalar = log_scalar
         self.n_runs = n_runs
-        self._values: dict[str, dict[int, list[float]]] = {}
+        self._values: dict[str, dict[int, dict[int, float]]] = {}
         #: ``(run, name, epoch, value)`` of everything logged, for the plots.
         self.rows: list[tuple[int, str, int, float]] = []
 
@@ -76,8 +76,9 @@ class MetricsOverRuns:
             self.log_scalar(name, value, step)
             return
         self.log_scalar(f"run_{run}.{name}", value, step)
-        reached = self._values.setdefault(name, {}).setdefault(step, [])
-        reached.append(value)
+        reached = self._values.setdefault(name, {}).setdefault(step, {})
+        reached[run] = value
         if len(reached) == self.n_runs:
-            self.log_scalar(name, sum(reached) / self.n_runs, step)
+            # Summed in the order of the repetitions, so the mean does not depend on which finished first.
+            self.log_scalar(name, sum(reached[k] for k in sorted(reached)) / self.n_runs, step)
             del self._values[name][step]
