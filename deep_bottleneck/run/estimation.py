@@ -4,6 +4,12 @@ All configured estimators see each layer's activations once; estimators that dec
 (``mi_estimator.base.SharedPass``: the upper and lower KDE bounds of one noise variance) are computed by one call.
 Snapshots are estimated from an activation file (``estimate_activation_file``) or while training goes on
 (``BackgroundEstimation``); both give the same rows.
+
+Beyond ``MEASURE_COLUMNS`` the rows carry each estimator's uncertainty where it states one: the columns an
+estimator's ``error_columns`` names, from its ``estimate_with_errors`` (binning's Miller-Madow values, Goldfeld's and
+KSG's standard errors); ``MI_XM_kde_gap`` and ``MI_YM_kde_gap``, upper minus lower bound, on the rows of both KDE
+bounds when both are configured for one noise variance; and ``exact`` (True on the rows of an estimator marked
+``exact``, such as ``mi_estimator.quantised``) when such an estimator is configured. Other rows have NaN there.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, Shared
 from deep_bottleneck.progress import Progress, Report
 
 MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
+#: Members of a KDE shared pass whose difference is the bounds' gap.
+KDE_GAP_MEMBERS = ("upper", "lower")
 DEFAULT_CHUNK_BYTES = 256 * 2**20
 
 
@@ -104,27 +112,53 @@ class EstimatorSet:
         check_finite(activations, epochs, layer_name, run)
         epochs = np.asarray(epochs)
         results: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        extras: dict[str, dict[str, np.ndarray]] = {}
         for entry in self._alone:
             chosen = selected_snapshots(entry.estimator, epochs)
-            results[entry.label] = (epochs[chosen], *entry.estimator.estimate_snapshots(activations[chosen], labels))
+            error_columns = tuple(getattr(entry.estimator, "error_columns", ()))
+            if error_columns:
+                estimates = entry.estimator.estimate_with_errors(activations[chosen], labels)
+                results[entry.label] = (epochs[chosen], estimates["MI_XM"], estimates["MI_YM"])
+                extras[entry.label] = {column: estimates[column] for column in error_columns}
+            else:
+                results[entry.label] = (epochs[chosen],
+                                        *entry.estimator.estimate_snapshots(activations[chosen], labels))
         for shared, members in self._shared.values():
             together = shared.compute(activations, labels)
             for member, label in members:
                 results[label] = (epochs, *together[member])
-        frames = [pd.DataFrame({
-            "epoch": results[e.label][0], "layer": layer_index, "run": run,
-            "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
-            "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
-        }) for e in self.estimators]
+            if all(member in together for member in KDE_GAP_MEMBERS) and \
+                    {member for member, _ in members} >= set(KDE_GAP_MEMBERS):
+                (upper_xt, upper_ty), (lower_xt, lower_ty) = (together[m] for m in KDE_GAP_MEMBERS)
+                gap = {"MI_XM_kde_gap": np.asarray(upper_xt) - np.asarray(lower_xt),
+                       "MI_YM_kde_gap": np.asarray(upper_ty) - np.asarray(lower_ty)}
+                for _, label in members:
+                    extras[label] = gap
+        any_exact = any(getattr(e.estimator, "exact", False) for e in self.estimators)
+        frames = []
+        for e in self.estimators:
+            frame = pd.DataFrame({
+                "epoch": results[e.label][0], "layer": layer_index, "run": run,
+                "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
+                "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
+            })
+            for column, values in extras.get(e.label, {}).items():
+                frame[column] = np.asarray(values, dtype=np.float64)
+            if any_exact:
+                frame["exact"] = bool(getattr(e.estimator, "exact", False))
+            frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
 
 def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """The frames as one, in a fixed order: estimator (as configured), epoch, layer."""
+    """The frames as one, in a fixed order: estimator (as configured), epoch, layer; ``MEASURE_COLUMNS`` first,
+    then the uncertainty columns in the order they first appear."""
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
-    measures = pd.concat(frames, ignore_index=True)[MEASURE_COLUMNS]
+    measures = pd.concat(frames, ignore_index=True)
+    extra_columns = [column for column in measures.columns if column not in MEASURE_COLUMNS]
+    measures = measures[MEASURE_COLUMNS + extra_columns]
     order = {label: i for i, label in enumerate(dict.fromkeys(measures["estimator"]))}
     measures["_order"] = measures["estimator"].map(order)
     measures = measures.sort_values(["run", "_order", "epoch", "layer"], kind="stable", ignore_index=True)
