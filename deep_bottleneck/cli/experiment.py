@@ -18,9 +18,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 
 CONFIG_FILE_SUFFIXES = (".json", ".yaml", ".yml")
+#: experiment.py's own options (also accepted with hyphens, ``--mongo-url``).
+STORAGE_OPTIONS = ("--mongo_url", "--mongo_db", "--mongo_only")
 DEFAULT_NAME = "deep_bottleneck"
 
 STORAGE_HELP = """\
@@ -29,6 +32,7 @@ Storage options (read by deep-bottleneck before Sacred's own options):
   --mongo_db NAME   MongoDB database (else $DEEP_BOTTLENECK_MONGO_DB, default deep_bottleneck).
   --mongo_only      Stop instead of falling back to the file store when MongoDB is unreachable
                     (else $DEEP_BOTTLENECK_MONGO_ONLY=1).
+(Each may also be written with hyphens, --mongo-url, as in every command of deep-bottleneck.)
 Runs always go to the file store: runs/ beside experiment.py, or $DEEP_BOTTLENECK_RUNS_DIR.
 (Sacred's own -m/--mongo_db option below is another way to reach MongoDB; --mongo_db NAME above is read first.)
 A run is named after its config file(s) unless -n/--name NAME is given.
@@ -45,7 +49,8 @@ class StorageFlags:
 
 
 def split_storage_flags(argv: list[str]) -> tuple[StorageFlags, list[str]]:
-    """Take ``--mongo_url``, ``--mongo_db`` and ``--mongo_only`` out of ``argv`` (before ``with``).
+    """Take ``--mongo_url``, ``--mongo_db`` and ``--mongo_only`` (or ``--mongo-url``, ...) out of ``argv`` (before
+    ``with``).
 
     Args:
         argv: The command line, program name first.
@@ -58,7 +63,7 @@ def split_storage_flags(argv: list[str]) -> tuple[StorageFlags, list[str]]:
     """
     values: dict[str, str | bool] = {}
     rest = argv[:1]
-    arguments = iter(argv[1:])
+    arguments = iter(with_documented_spellings(argv[1:], STORAGE_OPTIONS, stop_at="with"))
     for argument in arguments:
         if argument == "with":
             rest += [argument, *arguments]

@@ -31,7 +31,7 @@ from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.config import estimator_labels
 from deep_bottleneck.errors import DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
-from deep_bottleneck.progress import progress_bar
+from deep_bottleneck.progress import Progress, Report
 
 MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
 #: Members of a KDE shared pass whose difference is the bounds' gap.
@@ -167,6 +167,7 @@ def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def estimate_activation_file(
     estimators: Any, path: Path, run: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES, workers: int | None = None,
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Estimate MI for every (snapshot, layer) stored in one activation file.
 
@@ -179,6 +180,7 @@ def estimate_activation_file(
         run: Index of the repetition, stored in the ``run`` column.
         chunk_bytes: Upper bound of one chunk of activations in memory.
         workers: Chunks estimated in parallel threads.
+        report: Receives progress lines (``progress.Progress``), or None.
 
     Returns:
         A frame with columns ``MEASURE_COLUMNS`` (MI in bits), one row per (estimator, epoch, layer).
@@ -210,11 +212,13 @@ def estimate_activation_file(
                     f"damaged, unless its run failed there because training diverged (then the run says so).") from None
 
         frames = []
-        with progress_bar(len(epochs) * len(store.layer_names), f"run {run}: estimating MI") as bar, \
+        with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",
+                      report=report) as progress, \
                 ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            for frame in pool.map(estimate_chunk, tasks):
+            for task, frame in zip(tasks, pool.map(estimate_chunk, tasks)):
                 frames.append(frame)
-                bar.update(len(frame) // max(1, len(estimator_set.estimators)))
+                snapshots = task[3]
+                progress.update(len(range(*snapshots.indices(len(epochs)))))
     return sorted_measures(frames)
 
 
@@ -230,9 +234,11 @@ class BackgroundEstimation:
         labels: Class of each row the activations are taken on.
         run: Index of the repetition.
         max_pending_bytes: Activations held in memory at most.
+        expected_snapshots: How many snapshots training will record (for ``status``), or None.
     """
 
-    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20) -> None:
+    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20,
+                 expected_snapshots: int | None = None) -> None:
         self.estimator_set = EstimatorSet(estimators)
         self.labels = np.asarray(labels)
         self.run = run
@@ -244,6 +250,9 @@ class BackgroundEstimation:
         self._error: BaseException | None = None
         #: Time spent estimating so far.
         self.busy_seconds = 0.0
+        #: Snapshots estimated so far.
+        self.estimated_snapshots = 0
+        self.expected_snapshots = expected_snapshots
         self._thread = threading.Thread(target=self._work, name=f"estimation-run-{run}", daemon=True)
         self._thread.start()
 
@@ -274,9 +283,15 @@ class BackgroundEstimation:
             except BaseException as exc:  # handed to the training thread by result()
                 self._error = exc
             self.busy_seconds += time.perf_counter() - started
+            self.estimated_snapshots += 1
             with self._room:
                 self._pending_bytes -= size
                 self._room.notify_all()
+
+    def status(self) -> str:
+        """How far estimation is, e.g. ``MI of 12 of 30 snapshots estimated``."""
+        of = f" of {self.expected_snapshots}" if self.expected_snapshots is not None else ""
+        return f"MI of {self.estimated_snapshots}{of} snapshots estimated"
 
     def result(self) -> pd.DataFrame:
         """Wait for every queued snapshot; return the rows, or raise the first estimation error."""

@@ -23,7 +23,7 @@ from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.memory import ReleaseFreedMemory
-from deep_bottleneck.progress import EpochProgress
+from deep_bottleneck.progress import EpochProgress, Report
 from deep_bottleneck.run.activation_recorder import ActivationRecorder
 from deep_bottleneck.run.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.run.gradient_statistics import GradientStatisticsRecorder
@@ -114,7 +114,8 @@ def warn_about_dead_layers(recorder: ActivationRecorder, run: int) -> None:
 
 
 def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
-                   log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
+                   log_metric: Callable[[str, float, int], None] | None = None,
+                   report: Report | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
 
     Args:
@@ -122,6 +123,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         run: Index of the repetition.
         folder: The run folder, which holds the repetition's activations and other files.
         log_metric: Receives every epoch's metrics as they come; when None they are returned instead.
+        report: Receives progress lines (epoch, losses, accuracies, estimation), or None.
 
     Raises:
         EstimationError: Activations became NaN or infinite (the activation file stays on disk).
@@ -134,15 +136,16 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     model = build_model(settings, training)
     collected: list[tuple[str, float, int]] = []
     estimators = load_estimators(settings["estimators"])
-    estimation = BackgroundEstimation(estimators, mi_split.y, run)
     activation_path = folder.activation_file(run)
     epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    estimation = BackgroundEstimation(estimators, mi_split.y, run, expected_snapshots=len(epochs_to_record))
+    description = f"run {run + 1}/{settings['n_runs']}"
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
                                   on_snapshot=estimation.submit)
     callbacks = [
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
-        EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
+        EpochProgress(settings["epochs"], description, position=run, report=report, status=estimation.status),
         ReleaseFreedMemory(),
     ] + gradient_recorders(settings, len(training.X), epochs_to_record, folder.gradient_file(run))
     facts = {"run_dir": str(folder.path), "projector_folder": folder.projector_folder(run),
@@ -159,8 +162,13 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         raise
     trained = time.perf_counter()
     warn_about_dead_layers(recorder, run)
+    if report is not None:
+        report(f"{description}: training done in {trained - started:.1f} s; {estimation.status()}")
     measures = estimation.result()
     seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
                "estimation_after_training": time.perf_counter() - trained}
+    if report is not None:
+        report(f"{description}: done; {estimation.status()} ({seconds['estimation_after_training']:.1f} s after "
+               f"training)")
     stop_reasons = [reason for callback in callbacks if (reason := getattr(callback, "stop_reason", None))]
     return RepetitionResult(run, measures, activation_path, collected, seconds, stop_reasons)

@@ -14,9 +14,18 @@ from sacred.observers import FileStorageObserver, RunObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
 from deep_bottleneck import plugins
-from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
+from deep_bottleneck.config import (
+    FREE_FORM_KEYS,
+    KEY_CHECKS,
+    default_config,
+    estimator_names,
+    validate_config,
+    validate_estimators,
+)
 from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.progress import default_report
 from deep_bottleneck.run.pipeline import run_experiment
+from deep_bottleneck.run.provenance import run_source_files, stack_versions
 from deep_bottleneck.store.file_store import PROJECT_ROOT, FileStore
 from deep_bottleneck.store.mongo import content_type, largest_mongo_run_id
 
@@ -84,6 +93,37 @@ def run_output_dir(run: Any, runs_dir: Path) -> Path:
     return folder
 
 
+def record_provenance(experiment: Experiment, settings: dict[str, Any]) -> None:
+    """Have Sacred store, with the run, the source of every plug-in ``settings`` use (the user's own included) and
+    of the framework's modules, and the versions of the whole stack (``run.provenance``)."""
+    for path in run_source_files(settings):
+        experiment.add_source_file(str(path))
+    for package, version in stack_versions().items():
+        experiment.add_package_dependency(package, version)
+
+
+def recorded_estimators(config: dict[str, Any]) -> dict[str, Any]:
+    """The config changes that make a run with ``estimators`` record them plainly: ``estimators`` as
+    ``[name, {arguments}]`` pairs and ``estimator`` as the list of their names (``config.estimator_names``); none
+    for a run of a single ``estimator``. ``config`` is valid."""
+    if not config.get("estimators"):
+        return {}
+    settings = validate_estimators(config["estimators"])
+    return {"estimators": settings, "estimator": estimator_names(settings)}
+
+
+class DeepBottleneckExperiment(Experiment):
+    """Sacred's experiment, recording each run's estimators plainly (``recorded_estimators``).
+
+    Config hooks cannot change keys the user set, so the run's config is changed once the run is created, before
+    any observer sees it."""
+
+    def _create_run(self, *args: Any, **kwargs: Any) -> Any:
+        run = super()._create_run(*args, **kwargs)
+        run.config.update(recorded_estimators(run.config))
+        return run
+
+
 def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
                       mongo_observer: RunObserver | None = None, help_text: str = "") -> Experiment:
     """Create the Sacred experiment, storing runs in ``runs_dir`` (Sacred's file store) and, when
@@ -97,7 +137,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     """
     runs_dir = Path(runs_dir).resolve()
     # Sources are recorded, and the usage line is written, relative to the project folder.
-    experiment = Experiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT), additional_host_info=[_process_id])
+    experiment = DeepBottleneckExperiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT),
+                                          additional_host_info=[_process_id])
     experiment.doc = help_text
     experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
@@ -118,6 +159,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
                 check_files(**settings["dataset_args"])
         except DeepBottleneckError as exc:
             raise InvalidExperimentConfig(str(exc)) from None
+        record_provenance(experiment, settings)
         return {}
 
     # The free-form keys are parameters of main so that Sacred accepts keys set inside them.
@@ -141,7 +183,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
             stop_if_a_record_failed()
 
         try:
-            result = run_experiment(config, run_folder, log_scalar=log_scalar, add_artifact=add_artifact)
+            result = run_experiment(config, run_folder, log_scalar=log_scalar, add_artifact=add_artifact,
+                                    report=default_report())
             stop_if_a_record_failed()
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc

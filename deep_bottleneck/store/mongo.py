@@ -101,7 +101,7 @@ def mongo_observer(settings: MongoSettings):
         if settings.required:
             raise MongoUnavailableError(f"{message} Nothing was run; start the server or drop --mongo_only.")
         print(f"{message} The run is stored in the file store only; import it later with "
-              f"'python -m deep_bottleneck.store.mongo_runs'.", file=sys.stderr)
+              f"'python -m deep_bottleneck.cli.mongo_import'.", file=sys.stderr)
         return None
     return MongoObserver(url=settings.url, db_name=settings.db_name,
                          serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS)

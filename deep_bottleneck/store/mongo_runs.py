@@ -1,6 +1,6 @@
 """Import runs from Sacred's file store into MongoDB: config, metrics, artifacts, sources, captured output.
 
-    python -m deep_bottleneck.cli.mongo_import [--runs-dir runs] [--mongo-url URL] [--mongo-db NAME]
+    python -m deep_bottleneck.cli.mongo_import [--runs_dir runs] [--mongo_url URL] [--mongo_db NAME]
 
 Runs are written as Sacred's MongoObserver writes them, so Omniboard and incense read imported runs as
 they read runs stored directly: artifacts go to GridFS with their content type, and the experiment's

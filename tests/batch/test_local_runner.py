@@ -70,6 +70,26 @@ def test_a_grid_runs_once_a_bad_config_is_named_and_a_failing_one_does_not_stop_
     assert len(stored_runs(runs)) == 7
 
 
+def test_updates_after_with_reach_every_config_and_count_when_looking_for_completed_runs(python, tmp_path):
+    write(tmp_path / "configs" / "one.json", TINY)
+    runs = tmp_path / "runs"
+    env = {"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
+
+    first = run_script(python, "run_experiments_local.py", "-d", "configs", "--output", "out", "with", "epochs=1",
+                       "architecture=[3]", cwd=tmp_path, env_updates=env)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    config = json.loads((runs / "1" / "config.json").read_text())
+    assert (config["epochs"], config["architecture"]) == (1, [3])
+    again = run_script(python, "run_experiments_local.py", "-d", "configs", "--output", "out", "with", "epochs=1",
+                       "architecture=[3]", cwd=tmp_path, env_updates=env)
+    assert again.returncode == 0 and "skipped one: run 1 has this config" in again.stdout
+    wrong = run_script(python, "run_experiments_local.py", "-d", "configs", "with", "epochs", cwd=tmp_path,
+                       env_updates=env)
+    assert wrong.returncode == 2 and "give config updates as key=value (e.g. epochs=20)" in wrong.stderr
+    assert sorted(path.name for path in runs.iterdir() if path.name.isdigit()) == ["1"]
+
+
 def test_ctrl_c_stops_the_batch_keeping_finished_runs_and_marking_the_interrupted_one(python, tmp_path):
     write(tmp_path / "configs" / "a_short.json", TINY)
     write(tmp_path / "configs" / "b_long.json", {**TINY, "epochs": 1_000_000})
