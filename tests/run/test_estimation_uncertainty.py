@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.mi_estimator import binning
