@@ -30,7 +30,7 @@ from deep_bottleneck.run.activation_recorder import ActivationRecorder  # noqa: 
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
 from deep_bottleneck.run.estimation import LabelledEstimator, estimate_activation_file  # noqa: E402
-from deep_bottleneck.mi_estimator import binning, kde  # noqa: E402
+from deep_bottleneck.mi_estimator import _kde as kde, binning  # noqa: E402
 from deep_bottleneck import plugins  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402
 from deep_bottleneck.snapshot_schedule import stepped_epochs  # noqa: E402

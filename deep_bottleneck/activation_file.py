@@ -7,7 +7,8 @@ Layout of a file::
     /layers/<name>     float32 [S, N, width]  activations of layer <name>, one row per snapshot
     attrs: split, layer_names, distinct_inputs (how many of the N input rows differ; absent in older files)
 
-Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it.
+Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it. A snapshot the
+disk has no room for is not started (``RecordWriteError``), so the snapshots before it stay readable.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from typing import Iterator, Sequence
 import h5py
 import numpy as np
 
+from deep_bottleneck.errors import DamagedFileError
+from deep_bottleneck.record_file import check_free_space, reported_write_failures, write_failure
+
 
 class ActivationWriter:
     """Appends snapshots of all layers' activations to an HDF5 file.
+
+    The file is open only while a snapshot is written, so a process killed between snapshots leaves a complete
+    file (HDF5 keeps no file consistent that is open when its process dies).
 
     Args:
         path: File to create (its folder is created if missing).
@@ -37,38 +44,50 @@ class ActivationWriter:
         labels: np.ndarray, split: str, expected_snapshots: int = 0, distinct_inputs: int | None = None,
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.path, "w")
-        self._file.attrs["split"] = split
-        self._file.attrs["layer_names"] = list(layer_names)
-        if distinct_inputs is not None:
-            self._file.attrs["distinct_inputs"] = int(distinct_inputs)
-        self._file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
-        self._epochs = self._file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
+        self.layer_names = list(layer_names)
         n_rows = len(labels)
-        self._layers = [
-            self._file.create_dataset(
-                f"layers/{name}", shape=(0, n_rows, width), maxshape=(None, n_rows, width),
-                dtype=np.float32, chunks=(1, n_rows, width),
-            )
-            for name, width in zip(layer_names, widths)
-        ]
+        with reported_write_failures(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with h5py.File(self.path, "w") as file:
+                file.attrs["split"] = split
+                file.attrs["layer_names"] = self.layer_names
+                if distinct_inputs is not None:
+                    file.attrs["distinct_inputs"] = int(distinct_inputs)
+                file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
+                file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
+                for name, width in zip(self.layer_names, widths):
+                    file.create_dataset(f"layers/{name}", shape=(0, n_rows, width), maxshape=(None, n_rows, width),
+                                        dtype=np.float32, chunks=(1, n_rows, width))
         self.n_snapshots = 0
 
     def append(self, epoch: int, activations: Sequence[np.ndarray]) -> None:
-        """Write the activations of every layer at the end of ``epoch``."""
+        """Write the activations of every layer at the end of ``epoch``.
+
+        Raises:
+            RecordWriteError: The disk has no room for the snapshot (nothing of it is written) or the write failed.
+        """
+        arrays = [np.asarray(values, dtype=np.float32) for values in activations]
+        check_free_space(self.path, sum(array.nbytes for array in arrays))
         index = self.n_snapshots
-        self._epochs.resize((index + 1,))
-        self._epochs[index] = epoch
-        for dataset, values in zip(self._layers, activations):
-            dataset.resize((index + 1, *dataset.shape[1:]))
-            dataset[index] = np.asarray(values, dtype=np.float32)
+        try:
+            file = h5py.File(self.path, "r+")
+        except (OSError, RuntimeError) as exc:
+            raise write_failure(self.path, exc) from None
+        try:
+            datasets = [file["epochs"], *(file[f"layers/{name}"] for name in self.layer_names)]
+            for dataset in datasets:
+                dataset.resize((index + 1, *dataset.shape[1:]))
+            datasets[0][index] = epoch
+            for dataset, values in zip(datasets[1:], arrays):
+                dataset[index] = values
+            file.close()
+        except (OSError, RuntimeError) as exc:
+            _abandon(file, datasets, index)
+            raise write_failure(self.path, exc) from None
         self.n_snapshots += 1
-        self._file.flush()
 
     def close(self) -> None:
-        if self._file.id.valid:
-            self._file.close()
+        """Nothing to do: the file is closed after each snapshot (kept for ``with`` and callers that close)."""
 
     def __enter__(self) -> "ActivationWriter":
         return self
@@ -77,12 +96,33 @@ class ActivationWriter:
         self.close()
 
 
+def _abandon(file: h5py.File, datasets: list, n_snapshots: int) -> None:
+    """After a failed write: drop the partial snapshot and let go of the file, ignoring further errors (HDF5
+    otherwise retries the failed write, and crashes, when the process ends)."""
+    for dataset in datasets:
+        try:
+            dataset.resize((n_snapshots, *dataset.shape[1:]))
+        except (OSError, RuntimeError):
+            pass
+    try:
+        file.close()
+    except (OSError, RuntimeError):
+        pass
+
+
 class ActivationFile:
     """Read access to a file written by ``ActivationWriter``; arrays are read on demand."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file = h5py.File(self.path, "r")
+        if not self.path.is_file():
+            raise FileNotFoundError(f"No activation file {self.path}.")
+        try:
+            self._file = h5py.File(self.path, "r")
+            self._file["epochs"], self._file["labels"], self._file.attrs["layer_names"]
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise DamagedFileError(f"Activation file {self.path} is damaged and cannot be read "
+                                   f"({str(exc).splitlines()[0]}).") from None
 
     @property
     def split(self) -> str:

@@ -211,21 +211,3 @@ def with_run_index(kind: str, name: str, arguments: dict, run: int, facts: dict 
 def accepted_arguments(kind: str, name: str) -> set[str]:
     """Names of the parameters the plug-in's ``load`` accepts."""
     return set(inspect.signature(load_module(kind, name).load).parameters)
-
-
-def _comparable(value: Any) -> Any:
-    """``value`` with tuples as lists, as a JSON config spells them."""
-    if isinstance(value, (list, tuple)):
-        return [_comparable(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _comparable(item) for key, item in value.items()}
-    return value
-
-
-def non_default_arguments(kind: str, name: str, arguments: dict) -> dict:
-    """The items of ``arguments`` whose value differs from the default of the plug-in's ``load`` (arguments
-    without a default are kept), in the order given; ``[-1, 1]`` equals a default ``(-1.0, 1.0)``."""
-    parameters = inspect.signature(load_module(kind, name).load).parameters
-    return {key: value for key, value in arguments.items()
-            if key not in parameters or parameters[key].default is inspect.Parameter.empty
-            or _comparable(value) != _comparable(parameters[key].default)}

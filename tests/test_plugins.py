@@ -73,10 +73,3 @@ def test_user_module_loads_by_full_import_path(user_modules):
 def test_wrong_arguments_are_named_before_load_runs(user_modules):
     with pytest.raises(PluginError, match=r"cannot be loaded with \['rows'\].*accepts: n_rows"):
         plugins.load_plugin("dataset", "user_plugins.dataset", rows=4)
-
-
-def test_arguments_that_differ_from_the_plugins_defaults():
-    arguments = {"discretization_range": 0.07, "strategy": "width", "bin_range": [-1, 1], "n_bins": 20}
-    assert plugins.non_default_arguments("estimator", "mi_estimator.binning", arguments) == {"n_bins": 20}
-    assert plugins.non_default_arguments("estimator", "mi_estimator.upper", {"discretization_range": 0.01}) == {
-        "discretization_range": 0.01}

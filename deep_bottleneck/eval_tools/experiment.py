@@ -9,6 +9,7 @@ import pandas as pd
 
 from deep_bottleneck.eval_tools.artifact import Artifact, artifact_for
 from deep_bottleneck.eval_tools.run_store import RunStore
+from deep_bottleneck.store.run_liveness import dead_reason
 
 
 class Artifacts(dict):
@@ -34,7 +35,9 @@ class Experiment:
         id: The run's id.
         name: The experiment's name.
         config: The run's config.
-        status: ``COMPLETED``, ``RUNNING``, ``FAILED`` ...
+        status: ``COMPLETED``, ``RUNNING``, ``FAILED`` ..., or ``DEAD`` for a run recorded as running whose process
+            is gone (``store.run_liveness``).
+        dead_reason: Why the run is (or was marked) dead, or None.
     """
 
     def __init__(self, run: dict[str, Any], store: RunStore) -> None:
@@ -42,6 +45,9 @@ class Experiment:
         self.name = run.get("experiment", {}).get("name", "")
         self.config = dict(run.get("config", {}))
         self.status = run.get("status")
+        self.dead_reason = run.get("dead") or dead_reason(run)
+        if self.status == "RUNNING" and self.dead_reason:
+            self.status = "DEAD"
         self.artifact_names = list(run.get("artifact_names", []))
         self._store = store
         self._metrics: dict[str, pd.Series] | None = None

@@ -11,7 +11,13 @@ from deep_bottleneck.errors import closest_match_hint
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
 from deep_bottleneck.store.file_store import default_runs_dir
-from deep_bottleneck.store.mongo import DEFAULT_DB
+from deep_bottleneck.store.mongo import (
+    DEFAULT_DB,
+    MongoUnavailableError,
+    redact,
+    settings_from_environment,
+    unreachable_reason,
+)
 
 
 def _checked_pattern(pattern: Any) -> str:
@@ -31,8 +37,8 @@ def _checked_pattern(pattern: Any) -> str:
     return pattern
 
 
-#: The statuses Sacred gives a run.
-STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "INTERRUPTED", "TIMEOUT")
+#: The statuses Sacred gives a run, and ``DEAD`` for a run recorded as running whose process is gone.
+STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "INTERRUPTED", "TIMEOUT", "DEAD")
 #: What the ``find_by_*`` methods return unless told otherwise: runs that ran to the end, with all their artifacts.
 COMPLETED = "COMPLETED"
 Status = str | Iterable[str] | None
@@ -62,19 +68,33 @@ class ExperimentLoader:
             store is read.
         db_name: MongoDB database; default ``$DEEP_BOTTLENECK_MONGO_DB`` or ``deep_bottleneck``.
         runs_dir: Read this file store instead (default ``$DEEP_BOTTLENECK_RUNS_DIR`` or ``runs/``).
+
+    Raises:
+        MongoUnavailableError: The MongoDB server does not answer.
+        ConfigError: ``mongo_uri`` is not a MongoDB URL.
+        FileNotFoundError: The file store folder does not exist.
     """
 
     def __init__(self, mongo_uri: str | None = None, db_name: str | None = None,
                  runs_dir: str | Path | None = None) -> None:
         mongo_uri = mongo_uri or (None if runs_dir else os.environ.get("DEEP_BOTTLENECK_MONGO_URL"))
         if mongo_uri:
+            settings = settings_from_environment(mongo_uri)
+            if (reason := unreachable_reason(settings.url)) is not None:
+                raise MongoUnavailableError(f"MongoDB at {redact(settings.url)} is unreachable ({reason}).")
             self.store: RunStore = MongoRunStore(
-                mongo_uri, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB))
+                settings.url, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB))
         else:
-            self.store = FileRunStore(runs_dir or default_runs_dir())
+            folder = Path(runs_dir or default_runs_dir())
+            if not folder.is_dir():
+                what = "it is not a folder" if folder.exists() else "no such folder"
+                raise FileNotFoundError(f"No file store at {folder}: {what}"
+                                        f" (runs_dir, else $DEEP_BOTTLENECK_RUNS_DIR or runs/ in the project).")
+            self.store = FileRunStore(folder)
 
     def _experiments(self, runs: list[dict[str, Any]], statuses: set[str] | None) -> list[Experiment]:
-        return [Experiment(run, self.store) for run in runs if statuses is None or run.get("status") in statuses]
+        experiments = [Experiment(run, self.store) for run in runs]
+        return [experiment for experiment in experiments if statuses is None or experiment.status in statuses]
 
     def find_by_id(self, experiment_id: int, status: Status = COMPLETED) -> Experiment:
         """Find the experiment with this id, if it has one of the statuses ``status`` (by default completed
@@ -88,11 +108,12 @@ class ExperimentLoader:
         found = self.store.find_ids([experiment_id])
         if not found:
             raise KeyError(f"No experiment with id {experiment_id!r}.")
-        if statuses is not None and found[0].get("status") not in statuses:
-            raise KeyError(f"Experiment {experiment_id!r} is {found[0].get('status')}, not "
+        (experiment,) = self._experiments(found, None)
+        if statuses is not None and experiment.status not in statuses:
+            raise KeyError(f"Experiment {experiment_id!r} is {experiment.status}, not "
                            f"{' or '.join(sorted(statuses))}; find_by_id({experiment_id!r}, status=None) loads it "
                            f"whatever its status.")
-        return self._experiments(found, None)[0]
+        return experiment
 
     def find_by_ids(self, experiment_ids: Iterable[int], status: Status = COMPLETED) -> list[Experiment]:
         """Find experiments by a collection of ids, in the order given; missing ids and runs of other statuses

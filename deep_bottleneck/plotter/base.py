@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from deep_bottleneck.errors import closest_match_hint  # noqa: E402
+from deep_bottleneck.record_file import replace_atomically  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class BasePlotter:
         figure = self.plot(measures, context)
         path = self.output_path(context, output_dir)
         try:
-            figure.savefig(path, dpi=self.dpi)
+            replace_atomically(path, lambda temporary: figure.savefig(temporary, dpi=self.dpi))
         finally:
             plt.close(figure)
         return path

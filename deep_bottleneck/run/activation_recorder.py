@@ -40,6 +40,8 @@ class ActivationRecorder(keras.callbacks.Callback):
         self._writer: ActivationWriter | None = None
         self._extractor: keras.Model | None = None
         self.layer_names: list[str] = []
+        #: The epoch and activations of the last snapshot taken, or None before the first.
+        self.last_snapshot: tuple[int, Sequence[np.ndarray]] | None = None
 
     def on_train_begin(self, logs=None) -> None:
         layers = recorded_layers(self.model)
@@ -55,6 +57,7 @@ class ActivationRecorder(keras.callbacks.Callback):
         if epoch in self.epochs_to_record:
             activations = layer_activations(self._extractor, self.split.X)
             self._writer.append(epoch, activations)
+            self.last_snapshot = (epoch, activations)
             if self.on_snapshot is not None:
                 self.on_snapshot(epoch, self.layer_names, activations)
 

@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from deep_bottleneck.record_file import replace_atomically
+
 COLUMNS = ["estimator", "layer", "layer_name", "n_runs", "peak_epoch", "peak_bits", "end_epoch", "end_bits",
            "drop_bits", "drop_ci_low", "drop_ci_high", "relative_drop", "verdict"]
 #: A layer compresses when the interval's lower end exceeds this fraction of its peak I(X;T).
@@ -96,5 +98,6 @@ def compression_verdicts(measures: pd.DataFrame, layer_names: Sequence[str] = ()
 
 def write_compression_verdicts(measures: pd.DataFrame, layer_names: Sequence[str], path: Path) -> Path:
     """Write the verdicts to ``path`` (the run folder's ``compression.csv``); return it."""
-    compression_verdicts(measures, layer_names).to_csv(path, index=False)
+    verdicts = compression_verdicts(measures, layer_names)
+    replace_atomically(path, lambda temporary: verdicts.to_csv(temporary, index=False))
     return path

@@ -9,8 +9,12 @@ repetition), so a crash keeps everything finished before it.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import queue
+import signal
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,11 +26,14 @@ import pandas as pd
 
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
-from deep_bottleneck.config import estimator_labels, validate_config
+from deep_bottleneck.config import changed_arguments, estimator_labels, validate_config
 from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.parent_watch import end_with_parent
 from deep_bottleneck.plotter.base import PlotContext
+from deep_bottleneck.progress import Report
+from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.run.compression import write_compression_verdicts
 from deep_bottleneck.run.estimation import load_estimators, sorted_measures
 from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
@@ -50,6 +57,8 @@ class ExperimentResult:
     activation_paths: list[Path] = field(default_factory=list)
     #: Per layer, how far I(X;T) fell from its peak (``deep_bottleneck.run.compression``).
     compression_path: Path | None = None
+    #: Why each repetition that stopped before its last epoch stopped (``run_<k>`` -> reasons).
+    stopped_early: dict[str, list[str]] = field(default_factory=dict)
     #: Wall times: ``repetitions`` (all of them, training and estimation), ``plotting``, and each
     #: repetition's own split (``run_<k>.training``, ...).
     seconds: dict[str, float] = field(default_factory=dict)
@@ -71,12 +80,71 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_setup() -> None:
+#: In a worker process: the queue its repetitions send metrics and progress lines through to the main process.
+_to_main_process: Any = None
+
+
+def _worker_setup(parent_pid: int, to_main_process: Any) -> None:
+    global _to_main_process
+    end_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the experiment process stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _to_main_process = to_main_process
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
 
 
-def _repetitions(settings: dict[str, Any], folder: RunFolder,
-                 metrics: MetricsOverRuns) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes (the experiment is ending early: nothing they do would be used)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
+def _repetition_in_worker(settings: dict[str, Any], run: int, folder: RunFolder, lines: bool) -> RepetitionResult:
+    """``run_repetition`` in a worker process, its metrics and progress lines sent to the main process as they
+    come."""
+    channel = _to_main_process
+    return run_repetition(settings, run, folder,
+                          log_metric=lambda name, value, step: channel.put(("metric", run, name, value, step)),
+                          report=(lambda text: channel.put(("line", text))) if lines else None)
+
+
+class WorkerMessages(threading.Thread):
+    """Hands the metrics and progress lines that worker processes send to ``metrics`` and ``report`` while the
+    repetitions run, so that they reach Sacred (and its observers, at each heartbeat) during the run.
+
+    Args:
+        channel: The queue the workers send ``("metric", run, name, value, step)`` and ``("line", text)`` through.
+        metrics: Receives every metric.
+        report: Receives every progress line, or None.
+    """
+
+    def __init__(self, channel: Any, metrics: MetricsOverRuns, report: Report | None) -> None:
+        super().__init__(name="worker-messages", daemon=True)
+        self.channel, self.metrics, self.report = channel, metrics, report
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                message = self.channel.get(timeout=0.1)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
+            if message[0] == "metric":
+                self.metrics.log(*message[1:])
+            elif self.report is not None:
+                self.report(message[1])
+
+    def finish(self) -> None:
+        """Hand over what is left once the workers have ended, then stop."""
+        self._stopping.set()
+        self.join()
+
+
+def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns,
+                 report: Report | None) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
     """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
@@ -84,27 +152,47 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
         for run in range(n_runs):
             try:
                 yield run, run_repetition(settings, run, folder,
-                                          lambda name, value, step, run=run: metrics.log(run, name, value, step))
+                                          lambda name, value, step, run=run: metrics.log(run, name, value, step),
+                                          report)
             except Exception as exc:
                 yield run, exc
                 return
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
-        futures: list[Future] = [pool.submit(run_repetition, settings, run, folder) for run in range(n_runs)]
-        try:
-            for run, future in enumerate(futures):
-                try:
-                    yield run, future.result()
-                except BrokenProcessPool as exc:
-                    yield run, RepetitionError(
-                        f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have run "
-                        f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
-                except Exception as exc:
-                    yield run, exc
-        finally:
-            for future in futures:
-                future.cancel()
+    channel = context.Queue()
+    messages = WorkerMessages(channel, metrics, report)
+    messages.start()
+    try:
+        # Workers end with this process however it ends (end_with_parent); if it stops early, it kills them.
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                 initargs=(os.getpid(), channel)) as pool:
+            futures: list[Future] = [pool.submit(_repetition_in_worker, settings, run, folder, report is not None)
+                                     for run in range(n_runs)]
+            finished = False
+            try:
+                for run, future in enumerate(futures):
+                    try:
+                        yield run, future.result()
+                    except BrokenProcessPool as exc:
+                        yield run, RepetitionError(
+                            f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have "
+                            f"run out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+                    except Exception as exc:
+                        yield run, exc
+                finished = True
+            finally:
+                for future in futures:
+                    future.cancel()
+                if not finished:
+                    _stop_workers(pool)
+    finally:
+        # The workers have ended, so everything they sent is in the queue.
+        messages.finish()
+
+
+def write_measures(measures: pd.DataFrame, path: Path) -> None:
+    """Write the measures CSV whole or not at all (``record_file``)."""
+    replace_atomically(path, lambda temporary: measures.to_csv(temporary, index=False))
 
 
 def run_experiment(
@@ -112,6 +200,7 @@ def run_experiment(
     output_dir: Path,
     log_scalar: Callable[[str, float, int], None] = _ignore_scalar,
     add_artifact: Callable[[str, str], None] = _ignore_artifact,
+    report: Report | None = None,
     run_name: str = "",
 ) -> ExperimentResult:
     """Run a whole experiment.
@@ -119,9 +208,11 @@ def run_experiment(
     Args:
         config: Experiment config; validated here, so bad keys fail before any training.
         output_dir: The run folder (``store.run_folder``): activations, outputs and the rest go there.
-        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics (per repetition
-            as ``run_<k>.<name>`` and their mean as ``<name>`` when ``n_runs > 1``).
+        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics as training goes on, in
+            this process's main thread or in a thread of it (per repetition as ``run_<k>.<name>`` and, when
+            ``n_runs > 1``, their mean as ``<name>`` as soon as every repetition has reached the epoch).
         add_artifact: Receives ``(path, name)`` of the CSV and every plot once written.
+        report: Receives progress lines (``deep_bottleneck.progress``), or None for none.
         run_name: The run's name (and id), which the plots' titles start with.
 
     Returns:
@@ -143,25 +234,28 @@ def run_experiment(
     failure: BaseException | None = None
     started = time.perf_counter()
     try:
-        for run, outcome in _repetitions(settings, folder, metrics):
+        for run, outcome in _repetitions(settings, folder, metrics, report):
             if isinstance(outcome, BaseException):
                 failure = failure or outcome
                 continue
             result.seconds.update({f"run_{run}.{part}": value for part, value in outcome.seconds.items()})
+            if outcome.stop_reasons:
+                result.stopped_early[f"run_{run}"] = outcome.stop_reasons
+                logging.getLogger("deep_bottleneck.runs").info("Run %d stopped early: %s.", run,
+                                                               "; ".join(outcome.stop_reasons))
             for metric in outcome.metrics:
                 metrics.log(run, *metric)
             frames.append(outcome.measures)
             result.activation_paths.append(outcome.activation_path)
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
         if failure is not None:
             raise failure
-        metrics.log_means()
         if settings["family_size"]:
             frames.append(estimate_family(load_estimators(settings["estimators"]),
                                           result.activation_paths[:settings["family_size"]], settings["seed"]))
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
     finally:
         # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():
@@ -213,7 +307,7 @@ def plot_contexts(settings: dict[str, Any], folder: RunFolder, run_name: str = "
             layer_names=layer_names, estimator=name, file_suffix=f"_{label}" if suffixed else "",
             n_runs=settings["n_runs"], activation_files=activation_files, gradient_statistics=gradient_statistics,
             metrics=metrics, run_name=run_name,
-            estimator_arguments=plugins.non_default_arguments("estimator", name, arguments),
+            estimator_arguments=changed_arguments(name, arguments),
             n_distinct_inputs=distinct_inputs, snapshot_schedule=settings["snapshot_schedule"],
             family_size=family_size,
         )

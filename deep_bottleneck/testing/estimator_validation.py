@@ -26,7 +26,7 @@ from deep_bottleneck.mi_estimator.base import estimate
 from deep_bottleneck.testing.validation_cases import Case
 
 BIN_WIDTH_ESTIMATORS = ("mi_estimator.binning", "mi_estimator.edge")
-NOISE_ESTIMATORS = ("mi_estimator.upper", "mi_estimator.lower", "mi_estimator.ksg")
+NOISE_ESTIMATORS = ("mi_estimator.upper", "mi_estimator.lower", "mi_estimator.ksg", "mi_estimator.goldfeld")
 BRACKETING = {"mi_estimator.lower": "lower", "mi_estimator.upper": "upper"}
 
 
@@ -108,3 +108,36 @@ def markdown_row(row: dict[str, Any]) -> str:
         return str(value)
 
     return "| " + " | ".join(cell(column, row[column]) for column in COLUMNS) + " |\n"
+
+
+BASELINE_COLUMNS = ["task", "set", "N", "estimator", "truth", "estimate", "mean |error|", "seconds"]
+
+
+def baseline_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: one line per (task, baseline) in nats (``testing.beyond_normal.baseline_rows``), then the mean
+    absolute error per (task set, baseline)."""
+    lines = ["| " + " | ".join(BASELINE_COLUMNS) + " |", "| " + " | ".join("---" for _ in BASELINE_COLUMNS) + " |"]
+    for row in rows:
+        lines.append("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c])
+                                       for c in BASELINE_COLUMNS) + " |")
+    lines += ["", "| set | estimator | tasks | mean absolute error (nats) |", "| --- | --- | --- | --- |"]
+    groups: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        groups.setdefault((row["set"], row["estimator"]), []).append(row["mean |error|"])
+        groups.setdefault(("all", row["estimator"]), []).append(row["mean |error|"])
+    for (family, name), errors in groups.items():
+        lines.append(f"| {family} | {name} | {len(errors)} | {sum(errors) / len(errors):.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+COVERAGE_COLUMNS = ["estimator", "quantity", "seeds", "N", "truth (bits)", "stated", "covered", "sd of z"]
+
+
+def coverage_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: per (estimator, quantity) the stated and the observed coverage of the truth
+    (``testing.coverage.coverage_rows``)."""
+    lines = ["| " + " | ".join(COVERAGE_COLUMNS) + " |", "| " + " | ".join("---" for _ in COVERAGE_COLUMNS) + " |"]
+    for row in rows:
+        lines.append("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c])
+                                       for c in COVERAGE_COLUMNS) + " |")
+    return "\n".join(lines) + "\n"

@@ -57,3 +57,21 @@ def test_truths_of_the_cases():
     far_apart = np.arange(8, dtype=float)[:, None] * 100.0
     mi_xt, mi_ty, error = noisy_mixture_truth(far_apart, np.arange(8) % 2, 0.01, 2000)
     assert (mi_xt, mi_ty) == pytest.approx((3.0, 1.0), abs=1e-9) and error == pytest.approx(0.0, abs=1e-9)
+
+
+def test_beyond_normal_adds_the_baselines_table_and_the_mixed_tasks(python, tmp_path):
+    done = validate(python, tmp_path, "--quick", "--beyond-normal", "--seeds", "1", "--estimators",
+                    "mi_estimator.binning", "--markdown", "table.md")
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "table.md").read_text()
+    mixed = [line.split(" | ") for line in table.splitlines() if line.startswith("| U(y, y + 1) / 2")]
+    assert len(mixed) == 1 and abs(float(mixed[0][8])) < 1e-9  # binning at width 0.02 splits the classes exactly
+    baselines = [line.split(" | ") for line in table.splitlines() if line.startswith("| Bivariate normal 1 x 1")]
+    assert [row[3] for row in baselines] == ["CCA", "KSG (k=5)", "histogram (5 bins)"]
+    assert abs(float(baselines[0][6])) < 0.05  # CCA's error on a bivariate normal at N = 2000
+    assert "| all | KSG (k=5) | 5 |" in table
+
+
+def test_seeds_below_one_are_refused(python, tmp_path):
+    done = validate(python, tmp_path, "--beyond-normal", "--seeds", "0")
+    assert done.returncode == 2 and "--seeds must be at least 1, got 0" in done.stderr

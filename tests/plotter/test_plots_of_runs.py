@@ -70,7 +70,7 @@ def test_every_plot_was_written(harmonics_run):
     run_dir, _ = harmonics_run
     written = set(json.loads((run_dir / "run.json").read_text())["artifacts"])
     assert {f"{plot}_{label}.{extension}" for plot, extension in (("infoplane", "png"), ("infoplane_movie", "mp4"))
-            for label in ("binning", "upper", "family_binning", "family_upper")} <= written
+            for label in ("binning", "upper_dr0.01", "family_binning", "family_upper_dr0.01")} <= written
     assert "single_neuron_activations.png" in written
 
 
@@ -92,8 +92,8 @@ def test_layer_names_of_a_harmonics_plane_do_not_overlap_though_the_layers_end_t
 def test_titles_name_the_run_and_the_estimators_arguments_and_the_readout_and_family_are_marked(harmonics_run):
     run_dir, settings = harmonics_run
     binning = redrawn(informationplane.load(), run_dir, settings, "binning").axes[0]
-    upper = redrawn(informationplane.load(), run_dir, settings, "upper").axes[0]
-    family = redrawn(informationplane.load(), run_dir, settings, "upper", prefix="family_").axes[0]
+    upper = redrawn(informationplane.load(), run_dir, settings, "upper_dr0.01").axes[0]
+    family = redrawn(informationplane.load(), run_dir, settings, "upper_dr0.01", prefix="family_").axes[0]
     assert binning.get_title().startswith("tanh_study (run 1): information plane\n")
     assert "mi_estimator.binning, full_dataset (N=4096), mean of 2 runs" in binning.get_title()
     assert "mi_estimator.upper(discretization_range=0.01), full_dataset" in upper.get_title()
@@ -114,7 +114,7 @@ def test_the_log_schedule_colours_epochs_on_a_log_scale(harmonics_run):
 
 def test_the_movies_current_points_carry_the_legends_marker_of_their_layer(harmonics_run):
     run_dir, settings = harmonics_run
-    figure = redrawn(informationplane_movie.load(), run_dir, settings, "upper")
+    figure = redrawn(informationplane_movie.load(), run_dir, settings, "upper_dr0.01")
     plane = figure.axes[0]
     legend = {text.get_text(): handle.get_marker()
               for text, handle in zip(plane.figure.legends[0].get_texts(), plane.figure.legends[0].legend_handles)}
