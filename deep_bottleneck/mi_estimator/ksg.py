@@ -20,11 +20,11 @@ Estimates are clipped to [0, log2 N] and [0, H(Y)], the ranges of the true value
 is exact for rows farther apart than the noise up to a bias of about 1 / (2 M) nats in I(X;T) (clipped
 away at log2 N), and unbiased for independent variables; its variance falls as 1 / (N M).
 
-Cost per snapshot: one k-d tree over the N M points (``_max_norm_tree``), O(N M log(N M)) to build, and one
+Cost per snapshot: one k-d tree over the N M points (``_kd_tree``), O(N M log(N M)) to build, and one
 search per point that counts the points within its I(X;T) radius (adding whole nodes inside the radius), finds
 the k-th neighbour of its class within that radius (no farther: a row's own draws share its label) and counts
 the points within that second radius. Counts and radii equal brute force's on the same float64 points, ties
-included (``tests/mi_estimator/test_max_norm_tree.py``). The search costs most where many points crowd a radius
+included (``tests/mi_estimator/test_kd_tree.py``). The search costs most where many points crowd a radius
 (the clustered rows of a trained, saturated layer) and in wide layers, where k-d trees prune less.
 """
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma
 
-from deep_bottleneck.mi_estimator import _max_norm_tree
+from deep_bottleneck.mi_estimator import _kd_tree
 from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, entropy_bits
 
 
@@ -41,7 +41,7 @@ def kth_neighbour_distance_within_draws(draws: np.ndarray, k: int) -> np.ndarray
     """For draws [N, M, d] (M noise draws of each of N rows): the maximum-norm distance of each draw to its
     k-th nearest neighbour among the draws of its own row, as [N * M]."""
     n_rows, n_draws, width = draws.shape
-    return _max_norm_tree.kth_distance_within_blocks(draws.reshape(n_rows * n_draws, width), n_draws, k + 1)
+    return _kd_tree.kth_distance_within_blocks(draws.reshape(n_rows * n_draws, width), n_draws, k + 1)
 
 
 def ross_mi_nats(within: np.ndarray, group_sizes: np.ndarray, k: int) -> float:
@@ -87,12 +87,12 @@ class KSGEstimator:
         draws = self.noisy_draws(activations)
         points = draws.reshape(n_rows * self.noise_draws, -1)
         point_labels = np.repeat(labels, self.noise_draws)
-        tree = _max_norm_tree.build(points)
+        tree = _kd_tree.build(points)
         radius_x = kth_neighbour_distance_within_draws(draws, self.k)
         # A row's draws share its label, so the k-th neighbour among its draws bounds the one among its class: one
         # search within radius_x counts m_i of I(X;T) and finds the radius and m_i of I(T;Y). Counts and the
         # (k+1)-th distance include the point itself.
-        found = _max_norm_tree.neighbourhoods(tree, point_labels, radius_x, self.k + 1)
+        found = _kd_tree.neighbourhoods(tree, point_labels, radius_x, self.k + 1)
         mi_xt = ross_mi_nats(found.counts - 1, np.full(len(points), self.noise_draws), self.k)
         _, inverse, counts = np.unique(point_labels, return_inverse=True, return_counts=True)
         if len(counts) > 1 and counts.min() > self.k:

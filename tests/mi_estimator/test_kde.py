@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deep_bottleneck import plugins
-from deep_bottleneck.mi_estimator import kde, lower, upper
+from deep_bottleneck.mi_estimator import kde, kde_pair_kernel, lower, upper
 from tests.mi_estimator.reference import kde_bounds as direct_bounds
 
 
@@ -21,19 +21,20 @@ def test_matches_the_direct_formulas_with_duplicates_and_three_classes(noise_var
 
 
 @pytest.mark.parametrize("width", [17, 40])
-def test_block_and_tile_sizes_and_padding_of_wide_layers_do_not_change_the_result(monkeypatch, width):
+def test_leaf_size_and_pruning_axes_do_not_change_the_result(monkeypatch, width):
     rng = np.random.default_rng(1)
     activations = rng.normal(size=(900, width)) * 0.3
+    activations[::3] = activations[1::3] + rng.normal(size=(300, width)) * 0.01  # pairs near each other
     labels = rng.integers(0, 2, size=900)
     reference = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
-    monkeypatch.setattr(kde, "BLOCK_ROWS", 64)
-    monkeypatch.setattr(kde, "COLUMN_TILE_MAX", 256)
-    kde._compiled_gram_kernel_sums.cache_clear()
-    blocked = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
-    kde._compiled_gram_kernel_sums.cache_clear()
-    for bound in ("upper", "lower"):
-        np.testing.assert_allclose(blocked[bound], reference[bound], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(blocked["upper"], direct_bounds(activations, labels, 0.1)["upper"], atol=1e-5)
+    for leaf_size, direct_max_width, filter_axes in [(4, 8, 3), (200, 64, 16)]:
+        monkeypatch.setattr(kde_pair_kernel, "LEAF_SIZE", leaf_size)
+        monkeypatch.setattr(kde_pair_kernel, "DIRECT_MAX_WIDTH", direct_max_width)
+        monkeypatch.setattr(kde_pair_kernel, "FILTER_AXES", filter_axes)
+        changed = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
+        for bound in ("upper", "lower"):
+            np.testing.assert_allclose(changed[bound], reference[bound], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(reference["upper"], direct_bounds(activations, labels, 0.1)["upper"], atol=1e-5)
 
 
 @pytest.mark.parametrize("covariance", [

@@ -1,5 +1,6 @@
-"""A k-d tree for exact maximum-norm neighbour queries (KSG's k-th neighbour radii and neighbour counts), compiled
-by numba.
+"""A k-d tree over points, compiled by numba: nodes split at the median of their widest coordinate, each with the
+tight bounding box of its points. The KDE kernel (``kde_pair_kernel``) finds near pairs of rows with it; here are
+the exact maximum-norm neighbour queries of KSG (k-th neighbour radii and neighbour counts).
 
 Each node keeps the tight bounding box of its points (the smallest and largest value of each coordinate) and how
 many points it holds. A count query adds a whole node when its box lies inside the query's radius and skips it
@@ -28,7 +29,7 @@ import numpy as np
 LEAF_SIZE = 32
 
 
-class MaxNormTree(NamedTuple):
+class KDTree(NamedTuple):
     """A k-d tree over P points of width d (see ``build``).
 
     Attributes:
@@ -129,13 +130,13 @@ def _build(points, leaf_size):
             split_axis[:n_nodes].copy(), lower[:n_nodes].copy(), upper[:n_nodes].copy())
 
 
-def build(points: np.ndarray, leaf_size: int = LEAF_SIZE) -> MaxNormTree:
+def build(points: np.ndarray, leaf_size: int = LEAF_SIZE) -> KDTree:
     """Build the tree over ``points`` [P, d] (as float64): nodes of more than ``leaf_size`` points split at the
     median of their widest coordinate."""
     points = np.ascontiguousarray(points, dtype=np.float64)
     if points.ndim != 2:
         raise ValueError(f"points must be a [P, d] array, got shape {points.shape}")
-    return MaxNormTree(*_build(points, leaf_size))
+    return KDTree(*_build(points, leaf_size))
 
 
 @numba.njit(inline="always")
@@ -216,7 +217,7 @@ def _count_within(points, first, last, children, lower, upper, queries, radius):
     return counts
 
 
-def count_within(tree: MaxNormTree, queries: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
+def count_within(tree: KDTree, queries: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
     """For each query point, how many of the tree's points lie at maximum-norm distance <= its radius.
 
     Args:
@@ -335,7 +336,7 @@ class Neighbourhoods(NamedTuple):
     counts_in_group_radius: np.ndarray
 
 
-def neighbourhoods(tree: MaxNormTree, groups: np.ndarray, radius: np.ndarray, k: int) -> Neighbourhoods:
+def neighbourhoods(tree: KDTree, groups: np.ndarray, radius: np.ndarray, k: int) -> Neighbourhoods:
     """For each of the tree's own points, in one search of the tree: the points within its radius, the k-th
     smallest distance to the points of its own group, and the points within that distance.
 
