@@ -14,13 +14,13 @@ of its own class. Identical rows of one class are merged with their multiplicity
 of pairs, not by N^2.
 
 A numba kernel (``kde_pair_kernel``) evaluates each pair once (the kernel is symmetric) and only pairs close
-enough for their kernel to matter (a stated bound of 1e-12 relative on what is dropped), found through a grid over
-the rows' principal coordinates, at any width; it sums distances from float32 coordinate differences of the rows as
-given (float32 input is not shifted first: a shift in float32 would round it; float64 input is centred in float64,
-then cast) and the kernel sums in float64.
+enough for their kernel to matter, found through a k-d tree over the rows (over their principal coordinates when
+wide), at any width; what it drops is below 1e-6 of each row's sum, which moves each value by at most 3e-6 bits. It
+sums distances from float32 coordinate differences of the rows as given (float32 input is not shifted first: a
+shift in float32 would round it; float64 input is centred in float64, then cast) and the kernel sums in float64.
 
-Results agree with a float64 evaluation of the formulas on the same input (to ~1e-7 bits for activations up to a
-few hundred, at any width; ``tests/mi_estimator/test_kde.py``).
+Results agree with a float64 evaluation of the formulas on the same input to within that bound plus float32
+rounding (~1e-7 bits for activations up to a few hundred, at any width; ``tests/mi_estimator/test_kde.py``).
 """
 
 from __future__ import annotations
