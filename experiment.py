@@ -10,7 +10,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from deep_bottleneck.command_line import main  # noqa: E402
+from deep_bottleneck.cli.experiment import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv, PROJECT_ROOT))

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
-from deep_bottleneck.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
-from deep_bottleneck.scheduler_jobs import (  # noqa: E402
+from deep_bottleneck.batch.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
+from deep_bottleneck.batch.scheduler_jobs import (  # noqa: E402
     SCHEDULERS, SchedulerError, submission_command, submit, wait_for_jobs,
 )
 

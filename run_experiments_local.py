@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
-from deep_bottleneck.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
-from deep_bottleneck.local_batch import LocalBatch, summary  # noqa: E402
-from deep_bottleneck.run_storage import default_runs_dir  # noqa: E402
+from deep_bottleneck.batch.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
+from deep_bottleneck.batch.local_runner import LocalBatch, summary  # noqa: E402
+from deep_bottleneck.store.file_store import default_runs_dir
 
 
 def main() -> int:

@@ -25,11 +25,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import naive_estimators  # noqa: E402
-from deep_bottleneck.activation_store import ActivationFile  # noqa: E402
-from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder  # noqa: E402
+from deep_bottleneck.activation_file import ActivationFile  # noqa: E402
+from deep_bottleneck.run.activation_recorder import ActivationRecorder  # noqa: E402
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
-from deep_bottleneck.estimation import LabelledEstimator, estimate_activation_file  # noqa: E402
+from deep_bottleneck.run.estimation import LabelledEstimator, estimate_activation_file  # noqa: E402
 from deep_bottleneck.mi_estimator import binning, kde  # noqa: E402
 from deep_bottleneck import plugins  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> None:
     layers, labels = load_layers(ACTIVATIONS)
     n_snapshots, n_rows = layers[0].shape[:2]
     print(f"activations: {n_snapshots} snapshots x {len(layers)} layers x {n_rows} rows, "
-          f"widths {[layer.shape[2] for layer in layers]}; fast = deep_bottleneck.estimation on {os.cpu_count()} cores")
+          f"widths {[layer.shape[2] for layer in layers]}; fast = deep_bottleneck.run.estimation on {os.cpu_count()} cores")
 
     fast, fast_seconds = fast_results(binning.load(args.bin_width), layers)
     naive, naive_seconds = naive_over_snapshots(

@@ -22,8 +22,8 @@ import deep_bottleneck  # noqa: E402,F401  (sets KERAS_BACKEND=jax)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder  # noqa: E402
-from deep_bottleneck.callbacks.gradient_statistics import GradientStatisticsRecorder  # noqa: E402
+from deep_bottleneck.run.activation_recorder import ActivationRecorder  # noqa: E402
+from deep_bottleneck.run.gradient_statistics import GradientStatisticsRecorder  # noqa: E402
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402

@@ -24,8 +24,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import deep_bottleneck  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
-from deep_bottleneck.activation_store import ActivationFile  # noqa: E402
-from deep_bottleneck.mi_estimator import kde  # noqa: E402
+from deep_bottleneck.activation_file import ActivationFile  # noqa: E402
+from deep_bottleneck.mi_estimator import _kde as kde  # noqa: E402
 
 DEFAULT_ACTIVATIONS = PROJECT_ROOT / "bench" / "results" / "tishby_tanh_8000_epochs.h5"
 NOISE_VARIANCE = 0.001

@@ -22,8 +22,8 @@ import deep_bottleneck  # noqa: E402,F401
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deep_bottleneck.callbacks.activation_recorder import recorded_layers  # noqa: E402
-from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator  # noqa: E402
+from deep_bottleneck.models.base import recorded_layers  # noqa: E402
+from deep_bottleneck.mi_estimator._kde import KDEBoundEstimator  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402
 
 NOISE_VARIANCE = 0.001
@@ -33,7 +33,7 @@ LARGE_SCRIPT = f"""
 import sys, time, resource
 sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
 import numpy as np
-from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
+from deep_bottleneck.mi_estimator._kde import KDEBoundEstimator
 rng = np.random.default_rng(0)
 activations = np.tanh(rng.normal(size=({LARGE_ROWS}, {LARGE_WIDTH}), scale=0.05).astype(np.float32))
 labels = rng.integers(0, 10, size={LARGE_ROWS})

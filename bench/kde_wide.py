@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import naive_estimators  # noqa: E402
-from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator  # noqa: E402
+from deep_bottleneck.mi_estimator._kde import KDEBoundEstimator  # noqa: E402
 
 
 def clustered_relu_rows(n_rows: int, width: int, scale: float, noise_variance: float) -> tuple[np.ndarray, np.ndarray]:

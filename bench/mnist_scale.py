@@ -55,9 +55,10 @@ def mnist_shaped_data(seed: int = 0):
 def train_and_record(args) -> dict:
     import keras
 
-    from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder, layer_activations
+    from deep_bottleneck.models.base import layer_activations
+    from deep_bottleneck.run.activation_recorder import ActivationRecorder
     from deep_bottleneck.models import feedforward
-    from deep_bottleneck.repetition import set_random_seed
+    from deep_bottleneck.run.repetition import set_random_seed
     from deep_bottleneck.training import train
 
     training, test = mnist_shaped_data()
@@ -102,8 +103,8 @@ def train_and_record(args) -> dict:
 
 def estimate(args) -> dict:
     from deep_bottleneck import plugins
-    from deep_bottleneck.activation_store import ActivationFile
-    from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
+    from deep_bottleneck.activation_file import ActivationFile
+    from deep_bottleneck.mi_estimator._kde import KDEBoundEstimator
 
     with ActivationFile(Path(args.snapshot)) as store:
         labels = store.labels

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deep_bottleneck.activation_store import ActivationFile  # noqa: E402
-from deep_bottleneck.estimation import EstimatorSet, load_estimators  # noqa: E402
+from deep_bottleneck.activation_file import ActivationFile  # noqa: E402
+from deep_bottleneck.run.estimation import EstimatorSet, load_estimators  # noqa: E402
 
 AUTOREGRESSIVE_EPOCHS = [0, 5, 22, 111, 538, 1999]
 ESTIMATORS = [

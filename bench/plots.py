@@ -25,11 +25,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from deep_bottleneck import plugins  # noqa: E402
-from deep_bottleneck.activation_store import ActivationWriter  # noqa: E402
-from deep_bottleneck.callbacks.gradient_statistics import COLUMNS as GRADIENT_COLUMNS, gradient_file  # noqa: E402
-from deep_bottleneck.callbacks.metrics_logger import stored_metrics  # noqa: E402
+from deep_bottleneck.activation_file import ActivationWriter  # noqa: E402
+from deep_bottleneck.run.gradient_statistics import COLUMNS as GRADIENT_COLUMNS  # noqa: E402
+from deep_bottleneck.store.run_folder import RunFolder  # noqa: E402
+from deep_bottleneck.run.metrics_logger import stored_metrics  # noqa: E402
 from deep_bottleneck.config import validate_config  # noqa: E402
-from deep_bottleneck.pipeline import draw_plots  # noqa: E402
+from deep_bottleneck.run.pipeline import draw_plots  # noqa: E402
 from deep_bottleneck.snapshot_schedule import stepped_epochs  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def synthetic_run(folder: Path, n_runs: int, epochs: int, n_rows: int) -> tuple[
     names = [f"layer_{i}" for i in range(len(WIDTHS))]
     measures, metrics = [], []
     for run in range(n_runs):
-        with ActivationWriter(folder / "activations" / f"run_{run}.h5", names, WIDTHS, labels, "full_dataset",
+        with ActivationWriter(RunFolder(folder).activation_file(run), names, WIDTHS, labels, "full_dataset",
                               len(snapshots)) as writer:
             for epoch in snapshots:
                 scale = 1 + 3 * epoch / epochs
@@ -54,7 +55,7 @@ def synthetic_run(folder: Path, n_runs: int, epochs: int, n_rows: int) -> tuple[
                                            for w in WIDTHS])
         gradients = [[epoch, layer, name, 13, *rng.uniform(0.01, 1, 2), 1.0, 1 + epoch / epochs]
                      for epoch in snapshots for layer, name in enumerate(names)]
-        path = gradient_file(folder, run)
+        path = RunFolder(folder).gradient_file(run)
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(gradients, columns=GRADIENT_COLUMNS).to_csv(path, index=False)
         for estimator in ("binning", "upper", "lower"):
@@ -102,7 +103,7 @@ def main() -> int:
         for name, arguments in settings["plotters"]:
             plotter = plugins.load_plugin("plotter", name, **arguments)
             started = time.perf_counter()
-            paths = draw_plots([plotter], measures, settings, run_dir / "activations" / "run_0.h5", outputs,
+            paths = draw_plots([plotter], measures, settings, RunFolder(run_dir), outputs,
                                metrics=metrics)
             seconds = time.perf_counter() - started
             total += seconds

@@ -24,9 +24,9 @@ import jax.numpy as jnp  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deep_bottleneck.activation_store import ActivationWriter  # noqa: E402
-from deep_bottleneck.callbacks.activation_recorder import ActivationRecorder  # noqa: E402
-from deep_bottleneck.callbacks.metrics_logger import MetricsLogger  # noqa: E402
+from deep_bottleneck.activation_file import ActivationWriter  # noqa: E402
+from deep_bottleneck.run.activation_recorder import ActivationRecorder  # noqa: E402
+from deep_bottleneck.run.metrics_logger import MetricsLogger  # noqa: E402
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
 from deep_bottleneck.datasets import harmonics  # noqa: E402
 from deep_bottleneck.models import feedforward  # noqa: E402

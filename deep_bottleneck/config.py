@@ -12,12 +12,10 @@ import numbers
 import warnings
 from importlib import resources
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from deep_bottleneck import plugins
-from deep_bottleneck.errors import ConfigError, ConfigWarning, DeepBottleneckError, PluginError, closest_match_hint
-from deep_bottleneck.estimation import estimator_labels
-from deep_bottleneck.models.feedforward import ACTIVATION_FUNCTIONS, OPTIMIZERS
+from deep_bottleneck.errors import ConfigError, ConfigWarning, PluginError, closest_match_hint
 from deep_bottleneck.snapshot_schedule import SCHEDULES
 
 MI_SPLITS = ("training", "test", "full_dataset")
@@ -151,6 +149,13 @@ def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
     )
 
 
+def _name(key: str, value: Any) -> str:
+    """A name the model plug-in checks against what it declares (``_check_declared_choices``)."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"Config key {key!r} must be a name, got {value!r}.")
+    return value
+
+
 def _optional_positive_int(key: str, value: Any) -> int | None:
     return None if value is None else _positive_int(key, value)
 
@@ -161,11 +166,29 @@ def _arguments(key: str, value: Any) -> dict:
     return dict(value)
 
 
+def estimator_labels(entries: Sequence[Sequence]) -> list[str]:
+    """Short, distinct labels for ``[name, arguments]`` entries: the plug-in's last name part, with its
+    arguments added where two entries share a plug-in.
+
+    Raises:
+        ConfigError: Two entries are the same plug-in with the same arguments.
+    """
+    short = [name.rsplit(".", 1)[-1] for name, _ in entries]
+    labels = []
+    for (name, arguments), label in zip(entries, short):
+        if short.count(label) > 1:
+            label += "(" + ",".join(f"{key}={value}" for key, value in sorted(arguments.items())) + ")"
+        labels.append(label)
+    if len(set(labels)) < len(labels):
+        raise ConfigError(f"Two estimators are configured identically: {[list(e) for e in entries]}.")
+    return labels
+
+
 def _estimators(key: str, value: Any) -> list:
     entries = _plugin_list("estimator")(key, value)
     try:
         estimator_labels(entries)
-    except DeepBottleneckError as exc:
+    except ConfigError as exc:
         raise ConfigError(f"Config key {key!r}: {exc}") from None
     return entries
 
@@ -174,9 +197,9 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": _positive_int,
     "batch_size": _positive_int,
     "architecture": _architecture,
-    "optimizer": _choice(*OPTIMIZERS),
+    "optimizer": _name,
     "learning_rate": _positive_number,
-    "activation_fn": _choice(*ACTIVATION_FUNCTIONS),
+    "activation_fn": _name,
     "initial_bias": _number,
     "max_norm_weights": _max_norm,
     "model": _plugin("model"),
@@ -228,12 +251,14 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
     settings["estimators"] = _estimator_list(settings)
-    # The network family (deep_bottleneck.network_family) is the first family_size repetitions.
+    # The network family (deep_bottleneck.run.network_family) is the first family_size repetitions.
     settings["n_runs"] = max(settings["n_runs"], settings["family_size"] or 0)
     _check_dataset_and_model_arguments(settings)
     return settings
 
 
+#: Module attributes of a model plug-in that declare the values it accepts, by config key.
+DECLARED_CHOICES = {"activation_fn": "ACTIVATION_FUNCTIONS", "optimizer": "OPTIMIZERS"}
 #: Settings the experiment passes to every model plug-in's ``load``, besides ``input_size`` and ``output_size``.
 MODEL_SETTINGS = ("architecture", "activation_fn", "optimizer", "learning_rate", "max_norm_weights", "initial_bias")
 
@@ -254,6 +279,7 @@ def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:
                           f"set the config keys of the same name instead.")
     checks = (("dataset", "dataset_args", settings["dataset_args"]),
               ("model", "model_args", model_arguments(settings, input_size=1, output_size=2)))
+    _check_declared_choices(settings)
     for kind, key, arguments in checks:
         name = settings[kind]
         load = _plugin_module(kind, kind, name).load
@@ -262,6 +288,15 @@ def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:
             plugins.check_argument_types(kind, name, load, arguments)
         except PluginError as exc:
             raise ConfigError(f"Config key {key!r}: {exc}") from None
+
+
+def _check_declared_choices(settings: dict[str, Any]) -> None:
+    """``activation_fn`` and ``optimizer`` against the values the model plug-in declares (``models.base``)."""
+    module = _plugin_module("model", "model", settings["model"])
+    for key, attribute in DECLARED_CHOICES.items():
+        declared = getattr(module, attribute, None)
+        if declared is not None:
+            _choice(*declared)(key, settings[key])
 
 
 def _estimator_list(settings: dict[str, Any]) -> list[list]:

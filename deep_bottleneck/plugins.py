@@ -31,18 +31,22 @@ KINDS = {
     "plotter": "plotter",
 }
 
-_NOT_PLUGINS = {"base", "kde", "kde_pair_kernel", "activation_recorder", "metrics_logger", "gradient_statistics",
-                "activation_histograms"}
+
+
+
+#: The module of each plug-in folder that holds its kind's contract rather than a plug-in.
+CONTRACT_MODULE = "base"
 
 
 def available(kind: str) -> list[str]:
-    """List the built-in plug-ins of a kind, as config names (``datasets.harmonics``)."""
+    """List the built-in plug-ins of a kind, as config names (``datasets.harmonics``): every module of its folder
+    but the contract (``base``) and private helpers (names starting with ``_``)."""
     subpackage = KINDS[kind]
     package = importlib.import_module(f"{PACKAGE}.{subpackage}")
     return sorted(
         f"{subpackage}.{info.name}"
         for info in pkgutil.iter_modules(package.__path__)
-        if not info.name.startswith("_") and info.name not in _NOT_PLUGINS
+        if not info.name.startswith("_") and info.name != CONTRACT_MODULE
     )
 
 
@@ -71,7 +75,9 @@ def load_module(kind: str, name: str) -> ModuleType:
     if not isinstance(name, str) or not name:
         raise PluginError(f"The {kind} plug-in name must be a non-empty string, got {name!r}.")
     module_path = _module_path(kind, name)
-    if not _find(module_path):
+    if module_path.startswith(f"{PACKAGE}.") and name not in available(kind):
+        module_path = ""  # the contract or a private helper of a plug-in folder: not a plug-in
+    if not module_path or not _find(module_path):
         raise PluginError(
             f"No {kind} plug-in named {name!r}.{closest_match_hint(name, available(kind))} "
             f"Built-in {kind} plug-ins: {', '.join(available(kind))}; "
@@ -193,7 +199,8 @@ def load_plugin(kind: str, name: str, **kwargs: Any) -> Any:
 def with_run_index(kind: str, name: str, arguments: dict, run: int, facts: dict | None = None) -> dict:
     """``arguments`` plus ``run`` when the plug-in's ``load`` has a ``run`` parameter they leave out: the
     pipeline tells each callback which repetition it is built for. Likewise each of ``facts`` (the pipeline
-    gives callbacks ``run_dir``, the run folder; ``mi_split``, the rows MI is estimated on; ``estimator``, the
+    gives callbacks ``run_dir``, the run folder; ``projector_folder`` and ``information_stopping_file``, the
+    repetition's paths for those callbacks in it; ``mi_split``, the rows MI is estimated on; ``estimator``, the
     first configured estimator) that ``load`` has a parameter for."""
     accepted = accepted_arguments(kind, name)
     offered = {"run": run, **(facts or {})}

@@ -5,7 +5,7 @@ On JAX, ``keras.Model.fit`` spends most of an epoch of a small net in Python boo
 each epoch is one compiled program (the batches in a ``lax.scan`` of steps built from the model's
 ``stateless_call`` and the optimizer's ``stateless_apply``, then the validation metrics), with the
 same shuffling, loss and metrics as ``fit``, and the callbacks' epoch hooks (batch hooks are not
-called). Its weights are bit for bit those of one compiled step per batch. Non-trainable state (batch
+called). Non-trainable state (batch
 normalisation's moving statistics) is carried from step to step as ``fit`` carries it. Models whose loss Keras
 cannot name, and other backends, use ``model.fit``. On the epochs a callback asks for gradient statistics, a second
 compiled program runs the same steps and also returns the mean and standard deviation of every weight's gradient

@@ -42,7 +42,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory):
     """A real MongoDB wire-protocol server (SecantusDB) for the whole session."""
-    from deep_bottleneck.mongo_server import LocalMongoServer
+    from deep_bottleneck.store.local_server import LocalMongoServer
 
     server = LocalMongoServer(tmp_path_factory.mktemp("mongo-data"), free_port())
     with server:
@@ -64,3 +64,7 @@ def run_script(python, script, *arguments, cwd, env_updates=None, timeout=600):
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env_updates or {})}
     return subprocess.run([python, str(PROJECT_ROOT / script), *arguments], cwd=cwd, env=environment,
                           capture_output=True, text=True, timeout=timeout)
+
+
+# Registered here so that the tests of every folder can use it.
+from tests.cohort import cohort  # noqa: E402, F401

@@ -13,7 +13,7 @@ def test_defaults_are_valid_and_match_configs_basic_json(project_root):
 
 
 def test_every_shipped_config_is_valid(project_root):
-    from deep_bottleneck.config_grid import read_batch_configs
+    from deep_bottleneck.batch.config_grid import read_batch_configs
 
     configs, unreadable = read_batch_configs(project_root / "configs")  # grids expanded
     assert unreadable == [] and len(configs) > len(list((project_root / "configs").glob("*.json")))
@@ -77,3 +77,23 @@ def test_old_regularization_key_warns_but_runs():
     with pytest.warns(ConfigWarning, match="regularization"):
         settings = validate_config({"regularization": False, "epochs": 3})
     assert "regularization" not in settings and settings["epochs"] == 3
+
+
+def test_checking_a_config_imports_neither_jax_keras_nor_numba(python, project_root):
+    import subprocess
+
+    code = ("import sys; from deep_bottleneck.config import default_config, validate_config; "
+            "validate_config(default_config()); print(sorted({'jax', 'keras', 'numba', 'tensorflow'} & set(sys.modules)))")
+    done = subprocess.run([python, "-c", code], cwd=project_root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_model_plugin_declares_the_optimizers_and_activations_it_accepts():
+    with pytest.raises(ConfigError, match=r"'optimizer' has the unknown value 'adamw'.*Valid values: sgd, adam"):
+        validate_config({"optimizer": "adamw"})
+    settings = validate_config({"model": "tests.models.declaring_model", "optimizer": "rmsprop",
+                                "activation_fn": "gelu"})
+    assert (settings["optimizer"], settings["activation_fn"]) == ("rmsprop", "gelu")
+    with pytest.raises(ConfigError, match=r"'activation_fn' has the unknown value 'tanh'.*Valid values: gelu"):
+        validate_config({"model": "tests.models.declaring_model", "optimizer": "rmsprop"})

@@ -13,7 +13,7 @@ import pandas as pd
 import pymongo
 import pytest
 
-from deep_bottleneck.activation_store import ActivationFile
+from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.eval_tools import ExperimentLoader, compression_table
 from tests.conftest import run_script
 

@@ -1,2 +1,1 @@
-"""Keras callbacks. Modules with a ``load(...)`` are plug-ins for the config's ``callbacks`` list;
-the recorder, metrics logger and progress bar are always attached by the pipeline."""
+"""Callback plug-ins: each module's ``load(...)`` returns a ``keras.callbacks.Callback`` for the config's ``callbacks`` list."""

@@ -14,17 +14,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deep_bottleneck.callbacks.activation_recorder import recorded_layers
 from deep_bottleneck.data_split import DataSplit
+from deep_bottleneck.models.base import recorded_layers
 
-PROJECTOR_FOLDER = "projector"
 CONFIG_FILE = "projector_config.pbtxt"
 METADATA_FILE = "metadata.tsv"
-
-
-def projector_folder(run_dir: Path, run: int) -> Path:
-    """Where repetition ``run`` writes its projector files."""
-    return Path(run_dir) / PROJECTOR_FOLDER / f"run_{run}"
 
 
 def embedding_entry(name: str, tensor_file: str, shape: tuple[int, int]) -> str:
@@ -83,13 +77,12 @@ class ActivityProjector(keras.callbacks.Callback):
         self._last_written = epoch
 
 
-def load(run: int = 0, run_dir: str | None = None, mi_split: DataSplit | None = None,
+def load(projector_folder: Path | None = None, mi_split: DataSplit | None = None,
          every: int = 100) -> ActivityProjector:
-    """Callback plug-in entry point; the pipeline gives ``run``, ``run_dir`` and ``mi_split``.
+    """Callback plug-in entry point; the pipeline gives ``projector_folder`` and ``mi_split``.
 
     Args:
-        run: Index of the repetition (its files go to ``<run_dir>/projector/run_<run>``).
-        run_dir: The run folder.
+        projector_folder: Where the repetition's projector files go (the run folder's ``projector/run_<k>``).
         mi_split: The rows MI is estimated on (``calculate_mi_for``).
         every: Epochs between two written snapshots.
 
@@ -100,4 +93,4 @@ def load(run: int = 0, run_dir: str | None = None, mi_split: DataSplit | None = 
         raise ValueError(f"every must be a positive integer, got {every!r}.")
     empty = DataSplit(np.zeros((0, 1), np.float32), np.zeros(0, np.int32), np.zeros((0, 1), np.float32))
     return ActivityProjector(mi_split if mi_split is not None else empty,
-                             projector_folder(run_dir or ".", run), every)
+                             Path(projector_folder or "projector"), every)

@@ -14,11 +14,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deep_bottleneck.callbacks.activation_recorder import recorded_layers
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, estimate
+from deep_bottleneck.models.base import recorded_layers
 
-STOPPING_FOLDER = "information_stopping"
 COLUMNS = ["epoch", "MI_XM", "MI_YM", "objective", "best", "checks_without_improvement"]
 
 
@@ -77,14 +76,13 @@ class InformationStopping(keras.callbacks.Callback):
                   f"by more than {self.tolerance:g} bits in {self.patience} checks; stopped after epoch {epoch}.")
 
 
-def load(run: int = 0, run_dir: str | None = None, mi_split: DataSplit | None = None,
+def load(information_stopping_file: Path | None = None, mi_split: DataSplit | None = None,
          estimator: MutualInformationEstimator | None = None, beta: float = 1.0, tolerance: float = 1e-3,
          patience: int = 5, every: int = 10) -> InformationStopping:
-    """Callback plug-in entry point; the pipeline gives ``run``, ``run_dir``, ``mi_split`` and ``estimator``.
+    """Callback plug-in entry point; the pipeline gives ``information_stopping_file``, ``mi_split`` and ``estimator``.
 
     Args:
-        run: Index of the repetition.
-        run_dir: The run folder (the checks go to ``information_stopping/run_<run>.csv`` in it).
+        information_stopping_file: Where the checks are written (the run folder's ``information_stopping/run_<k>.csv``).
         mi_split: Rows MI is estimated on.
         estimator: The run's first configured estimator.
         beta: Weight of I(X;T) in the objective.
@@ -102,6 +100,6 @@ def load(run: int = 0, run_dir: str | None = None, mi_split: DataSplit | None = 
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
     empty = DataSplit(np.zeros((0, 1), np.float32), np.zeros(0, np.int32), np.zeros((0, 1), np.float32))
-    path = Path(run_dir) / STOPPING_FOLDER / f"run_{run}.csv" if run_dir else None
+    path = Path(information_stopping_file) if information_stopping_file else None
     return InformationStopping(mi_split if mi_split is not None else empty, estimator, float(beta),
                                float(tolerance), patience, every, path)

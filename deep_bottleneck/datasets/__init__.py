@@ -1,1 +1,1 @@
-"""Dataset plug-ins: each module's ``load()`` returns ``(training, test)`` splits."""
+"""Dataset plug-ins: each module's ``load(**dataset_args)`` returns ``(training, test)`` splits."""

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.datasets._images import (
-    FASHION_MNIST_FILES, has_fashion_mnist_files, image_splits, keras_datasets_dir, load_cached_or_download,
+    FASHION_MNIST_FILES,
+    has_fashion_mnist_files,
+    image_splits,
+    keras_datasets_dir,
+    load_cached_or_download,
     read_fashion_mnist_folder,
 )
 

@@ -6,8 +6,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from deep_bottleneck.compression import COMPRESSION_FILE
 from deep_bottleneck.eval_tools.experiment import Experiment
+from deep_bottleneck.store.run_folder import COMPRESSION_FILE
 
 
 def compression_table(experiments: Iterable[Experiment], *config_keys: str) -> pd.DataFrame:

@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.eval_tools.run_store import FileRunStore, MongoRunStore, RunStore
-from deep_bottleneck.run_storage import DEFAULT_DB, default_runs_dir
+from deep_bottleneck.store.file_store import default_runs_dir
+from deep_bottleneck.store.mongo import DEFAULT_DB
 
 
 def _checked_pattern(pattern: Any) -> str:

@@ -37,7 +37,7 @@ class MongoRunStore:
     def __init__(self, url: str, db_name: str) -> None:
         import gridfs
 
-        from deep_bottleneck.run_storage import mongo_client
+        from deep_bottleneck.store.mongo import mongo_client
 
         self.client = mongo_client(url)
         self.db = self.client[db_name]

@@ -1,2 +1,2 @@
-"""Mutual-information estimator plug-ins: each module's ``load(discretization_range)`` returns
-an estimator honouring ``deep_bottleneck.mi_estimator.base.MutualInformationEstimator``."""
+"""Mutual-information estimator plug-ins: each module's ``load(...)`` returns an estimator honouring the contract in
+``deep_bottleneck.mi_estimator.base`` (checked for every one by ``testing.conformance``)."""

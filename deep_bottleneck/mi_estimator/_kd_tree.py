@@ -1,5 +1,5 @@
 """A k-d tree over points, compiled by numba: nodes split at the median of their widest coordinate, each with the
-tight bounding box of its points. The KDE kernel (``kde_pair_kernel``) finds near pairs of rows with it; here are
+tight bounding box of its points. The KDE kernel (``_kde_pair_kernel``) finds near pairs of rows with it; here are
 the exact maximum-norm neighbour queries of KSG (k-th neighbour radii and neighbour counts).
 
 Each node keeps the tight bounding box of its points (the smallest and largest value of each coordinate) and how

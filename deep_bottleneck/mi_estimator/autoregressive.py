@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from deep_bottleneck.data_split import DataSplit
-from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.mi_estimator.base import each_snapshot, entropy_bits
 from deep_bottleneck.training import train
 
 
@@ -232,8 +232,7 @@ class AutoregressiveEstimator:
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each snapshot of ``activations`` [S, N, d]."""
-        results = np.array([self.estimate_one(snapshot, labels) for snapshot in activations]).reshape(-1, 2)
-        return results[:, 0], results[:, 1]
+        return each_snapshot(self.estimate_one, activations, labels)
 
 
 def load(discretization_range: float | None = None, n_bins: int = 32, fit_epochs: int = 30, hidden_units: int = 64,

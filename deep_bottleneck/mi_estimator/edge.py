@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.mi_estimator.base import each_snapshot, entropy_bits
 
 FLOOR_HASH_MAX_WIDTH = 6
 HASHINGS = ("auto", "floor", "p-stable")
@@ -126,8 +126,7 @@ class EDGEEstimator:
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each snapshot of ``activations`` [S, N, d]."""
-        results = np.array([self.estimate_one(snapshot, labels) for snapshot in activations]).reshape(-1, 2)
-        return results[:, 0], results[:, 1]
+        return each_snapshot(self.estimate_one, activations, labels)
 
 
 def load(discretization_range: float = 0.07, n_ensemble: int = 4, collision_factor: int = 64,

@@ -33,13 +33,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma
 
-from deep_bottleneck.mi_estimator import _kd_tree
-from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, entropy_bits
+from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, each_snapshot, entropy_bits
 
 
 def kth_neighbour_distance_within_draws(draws: np.ndarray, k: int) -> np.ndarray:
     """For draws [N, M, d] (M noise draws of each of N rows): the maximum-norm distance of each draw to its
     k-th nearest neighbour among the draws of its own row, as [N * M]."""
+    from deep_bottleneck.mi_estimator import _kd_tree  # numba: loaded on first use
+
     n_rows, n_draws, width = draws.shape
     return _kd_tree.kth_distance_within_blocks(draws.reshape(n_rows * n_draws, width), n_draws, k + 1)
 
@@ -86,6 +87,8 @@ class KSGEstimator:
         n_rows = len(activations)
         draws = self.noisy_draws(activations)
         points = draws.reshape(n_rows * self.noise_draws, -1)
+        from deep_bottleneck.mi_estimator import _kd_tree  # numba: loaded on first use
+
         point_labels = np.repeat(labels, self.noise_draws)
         tree = _kd_tree.build(points)
         radius_x = kth_neighbour_distance_within_draws(draws, self.k)
@@ -104,8 +107,7 @@ class KSGEstimator:
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each snapshot of ``activations`` [S, N, d]."""
-        results = np.array([self.estimate_one(snapshot, labels) for snapshot in activations]).reshape(-1, 2)
-        return results[:, 0], results[:, 1]
+        return each_snapshot(self.estimate_one, activations, labels)
 
 
 def load(discretization_range: float = 0.001, k: int = 3, noise_draws: int = 8, seed: int = 0) -> KSGEstimator:

@@ -1,6 +1,6 @@
 """Lower Kolchinsky-Tracey bound (Bhattacharyya) on I(X;T) and I(T;Y); see ``mi_estimator.kde``."""
 
-from deep_bottleneck.mi_estimator.kde import KDEBoundEstimator
+from deep_bottleneck.mi_estimator._kde import KDEBoundEstimator
 
 
 def load(discretization_range: float = 0.001) -> KDEBoundEstimator:

@@ -1,1 +1,1 @@
-"""Model plug-ins: each module's ``load(...)`` returns a compiled Keras model."""
+"""Model plug-ins: each module's ``load(...)`` returns a compiled Keras model (contract: ``models.base``)."""

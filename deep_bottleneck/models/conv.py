@@ -12,7 +12,12 @@ from typing import Sequence
 
 import keras
 
+from deep_bottleneck.models import feedforward
 from deep_bottleneck.models.feedforward import compiled_classifier, dense_layer
+
+#: Accepted as by ``models.feedforward``.
+ACTIVATION_FUNCTIONS = feedforward.ACTIVATION_FUNCTIONS
+OPTIMIZERS = feedforward.OPTIMIZERS
 
 
 def square_image_shape(input_size: int) -> tuple[int, int, int]:

@@ -1,17 +1,21 @@
-"""A fully connected network: Dense layers from ``architecture`` and a softmax readout."""
+"""A fully connected network: Dense layers from ``architecture`` and a softmax readout.
+
+Keras is imported when a model is built, so that checking a config does not load it."""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import keras
+if TYPE_CHECKING:
+    import keras
 
 ACTIVATION_FUNCTIONS = (
     "tanh", "relu", "sigmoid", "softsign", "softplus", "leaky_relu",
     "hard_sigmoid", "selu", "relu6", "elu", "linear",
 )
-OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+OPTIMIZERS = ("sgd", "adam")
+_OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam"}
 
 
 def dense_layer(
@@ -19,6 +23,8 @@ def dense_layer(
     max_norm_weights: float | bool, name: str,
 ) -> keras.layers.Dense:
     """A Dense layer with truncated-normal weights of stddev 1/sqrt(fan_in) and a constant bias."""
+    import keras
+
     return keras.layers.Dense(
         units,
         activation=activation,
@@ -54,6 +60,8 @@ def load(
     Returns:
         A compiled model whose layers are named ``layer_0`` ... ``layer_K`` (the last is the readout).
     """
+    import keras
+
     inputs = keras.Input(shape=(input_size,), name="input")
     outputs = inputs
     fan_in = input_size
@@ -70,8 +78,10 @@ def load(
 
 def compiled_classifier(model: keras.Model, optimizer: str, learning_rate: float) -> keras.Model:
     """``model`` compiled with cross-entropy loss, accuracy and the named optimizer."""
+    import keras
+
     model.compile(
-        optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
+        optimizer=getattr(keras.optimizers, _OPTIMIZER_CLASSES[optimizer])(learning_rate=learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.colors import LogNorm
 
 from deep_bottleneck.errors import DeepBottleneckError
-from deep_bottleneck.plotter.activation_histograms import Histograms, activation_files, layer_histograms
+from deep_bottleneck.plotter._activation_histograms import Histograms, layer_histograms
 from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap, checked_positive_int
 
 
@@ -25,10 +25,9 @@ def draw_histograms(axis: plt.Axes, histograms: Histograms, values: np.ndarray, 
 
 def activation_data(context: PlotContext):
     """The run's activation files, or an error saying there are none."""
-    paths = activation_files(context.run_dir) if context.run_dir else []
-    if not paths:
-        raise DeepBottleneckError(f"No activation files in {context.run_dir}/activations to draw histograms of.")
-    return paths
+    if not context.activation_files:
+        raise DeepBottleneckError("The run has no activation files to draw histograms of.")
+    return context.activation_files
 
 
 class ActivityPlotter(BasePlotter):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from deep_bottleneck.activation_store import ActivationFile
-from deep_bottleneck.plotter.activation_histograms import layer_histograms, spread_units
+from deep_bottleneck.activation_file import ActivationFile
+from deep_bottleneck.plotter._activation_histograms import layer_histograms, spread_units
 from deep_bottleneck.plotter.activations import activation_data, draw_histograms
 from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap, checked_positive_int
 

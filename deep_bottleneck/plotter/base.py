@@ -25,7 +25,10 @@ class PlotContext:
         layer_names: Name of each layer index.
         estimator: Config name of the estimator.
         file_suffix: Ends the plot's file name (``_<estimator>`` when a run has several estimators).
-        run_dir: The run folder: ``activations/run_<k>.h5`` and ``gradients/run_<k>.csv`` of every repetition.
+        n_runs: Repetitions of the run.
+        activation_files: Every repetition's activation file, in repetition order.
+        gradient_statistics: Gradient statistics of every repetition (columns of ``run.gradient_statistics`` and
+            ``run``), when a configured plotter ``needs_gradient_statistics``; else None.
         metrics: Training metrics of every repetition, columns ``run, name, epoch, value`` (``name`` as
             ``training.loss``, ``validation.accuracy``, ...); None when unknown.
     """
@@ -36,8 +39,19 @@ class PlotContext:
     layer_names: list[str] = field(default_factory=list)
     estimator: str = ""
     file_suffix: str = ""
-    run_dir: Path | None = None
+    n_runs: int = 1
+    activation_files: list[Path] = field(default_factory=list)
+    gradient_statistics: pd.DataFrame | None = None
     metrics: pd.DataFrame | None = None
+
+
+def average_over_runs(measures: pd.DataFrame) -> pd.DataFrame:
+    """Mean MI per (epoch, layer) over the runs in ``measures``; only epochs every one of them reached are kept."""
+    n_runs = measures["run"].nunique()
+    grouped = measures.groupby(["epoch", "layer"])
+    summary = grouped[["MI_XM", "MI_YM"]].mean()
+    summary = summary[grouped["run"].nunique() == n_runs]
+    return summary.reset_index()
 
 
 class BasePlotter:

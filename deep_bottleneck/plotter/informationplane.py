@@ -8,8 +8,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from deep_bottleneck.estimation import average_over_runs
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap
+from deep_bottleneck.plotter.base import BasePlotter, PlotContext, average_over_runs, checked_colormap
 
 #: Marker of each layer (cycled for deeper networks).
 LAYER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")

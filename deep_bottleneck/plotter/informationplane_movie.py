@@ -14,8 +14,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from deep_bottleneck.estimation import average_over_runs
-from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_colormap, checked_positive_int
+from deep_bottleneck.plotter.base import (
+    BasePlotter,
+    PlotContext,
+    average_over_runs,
+    checked_colormap,
+    checked_positive_int,
+)
 from deep_bottleneck.plotter.informationplane import layer_legend, set_information_plane_axes
 
 #: Figure size in inches; at ``BasePlotter.dpi`` both pixel sizes are multiples of 16, as H.264 wants.

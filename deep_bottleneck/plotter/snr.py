@@ -3,7 +3,7 @@
 Four panels on log-log axes, one line per layer (the mean over runs; each run faint): the norm of the mean
 minibatch gradient, the norm of its standard deviation, their ratio (signal-to-noise) and the norm of the
 weights. The statistics are recorded during training at the snapshot epochs, from that epoch's minibatches
-(``deep_bottleneck.callbacks.gradient_statistics``), for every repetition.
+(``deep_bottleneck.run.gradient_statistics``), for every repetition.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from deep_bottleneck.callbacks.gradient_statistics import read_gradient_statistics
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.plotter.base import BasePlotter, PlotContext
 
@@ -27,10 +26,10 @@ class SignalToNoiseRatioPlotter(BasePlotter):
     needs_gradient_statistics = True
 
     def plot(self, measures: pd.DataFrame, context: PlotContext) -> plt.Figure:
-        statistics = read_gradient_statistics(context.run_dir) if context.run_dir else pd.DataFrame()
-        if statistics.empty:
-            raise DeepBottleneckError(f"No gradient statistics in {context.run_dir}/gradients: plotter.snr draws "
-                                      f"what training recorded while it was configured.")
+        statistics = context.gradient_statistics
+        if statistics is None or statistics.empty:
+            raise DeepBottleneckError("The run has no gradient statistics: plotter.snr draws what training recorded "
+                                      "while it was configured.")
         n_runs = statistics["run"].nunique()
         # Epoch 0 is the end of the first epoch: shift by one for the logarithmic axis.
         statistics = statistics.assign(step=statistics["epoch"] + 1)

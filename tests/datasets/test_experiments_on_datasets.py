@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 
-from deep_bottleneck.activation_store import ActivationFile
+from deep_bottleneck.activation_file import ActivationFile
 from tests.conftest import PROJECT_ROOT, run_script
 from tests.datasets.image_files import write_fashion_mnist_folder, write_mnist_npz
 from tests.datasets.test_image_datasets import no_network_environment

@@ -4,7 +4,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from tests.conftest import PROJECT_ROOT
-from tests.eval_tools.conftest import DB
+from tests.cohort import DB
 
 
 def test_demo_notebook_executes_against_mongodb(cohort, mongo_server, monkeypatch, tmp_path):

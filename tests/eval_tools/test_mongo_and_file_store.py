@@ -11,11 +11,11 @@ import pytest
 
 from deep_bottleneck.eval_tools import (CSVArtifact, ExperimentLoader, MP4Artifact, PNGArtifact,
                                         find_differing_config_keys, format_config)
-from deep_bottleneck.mongo_import import MongoImporter
-from deep_bottleneck.mongo_server import LocalMongoServer
+from deep_bottleneck.store.mongo_runs import MongoImporter
+from deep_bottleneck.store.local_server import LocalMongoServer
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from tests.conftest import PROJECT_ROOT, free_port, run_script
-from tests.eval_tools.conftest import DB
+from tests.cohort import DB
 from tests.eval_tools.movie_sized_plotter import SIZE
 
 @pytest.fixture(params=["mongo", "file"])
@@ -84,7 +84,7 @@ def test_movie_sized_artifact_round_trips_byte_for_byte(loader, cohort, tmp_path
     experiment = loader.find_by_config_key("dataset", "zero_mean")[0]
     movie = experiment.artifacts["infoplane_movie"]
     assert isinstance(movie, MP4Artifact)
-    original = (cohort / str(experiment.id) / "outputs" / "infoplane_movie.mp4").read_bytes()
+    original = (cohort / str(experiment.id) / "infoplane_movie.mp4").read_bytes()
     assert len(original) == SIZE
     assert movie.content == original
     assert movie.save(tmp_path).read_bytes() == original
@@ -98,7 +98,7 @@ def test_import_of_file_store_runs_twice_gives_no_duplicates(mongo_server, mongo
                                                      "DEEP_BOTTLENECK_MONGO_URL": ""})
         assert done.returncode == 0, done.stderr
     db = pymongo.MongoClient(mongo_server.url)[mongo_db_name]
-    first = run_script(python, "deep_bottleneck/mongo_import.py", "--runs-dir", str(runs_dir),
+    first = run_script(python, "deep_bottleneck/cli/mongo_import.py", "--runs-dir", str(runs_dir),
                        "--mongo-url", mongo_server.url, "--mongo-db", mongo_db_name, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "2 imported, 0 completed, 0 already in MongoDB" in first.stdout

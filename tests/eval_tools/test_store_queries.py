@@ -3,7 +3,7 @@
 import pytest
 
 from deep_bottleneck.eval_tools import ExperimentLoader
-from tests.eval_tools.conftest import DB
+from tests.cohort import DB
 
 MOVIE_CALLBACK = "callbacks.early_stopping_manual"
 #: (key, value, exact) and how many of the four cohort runs it finds.

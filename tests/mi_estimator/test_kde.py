@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deep_bottleneck import plugins
-from deep_bottleneck.mi_estimator import kde, kde_pair_kernel, lower, upper
+from deep_bottleneck.mi_estimator import _kde as kde, _kde_pair_kernel as kde_pair_kernel, lower, upper
 from tests.mi_estimator.reference import kde_bounds as direct_bounds
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from deep_bottleneck.mi_estimator import kde_pair_kernel
+from deep_bottleneck.mi_estimator import _kde_pair_kernel as kde_pair_kernel
 from tests.mi_estimator.reference import squared_distances
 
 

@@ -2,10 +2,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from deep_bottleneck.activation_store import ActivationWriter
+from deep_bottleneck.activation_file import ActivationWriter
 from deep_bottleneck.plotter import activations, activations_single_neuron
-from deep_bottleneck.plotter.activation_histograms import activation_files, layer_histograms
+from deep_bottleneck.plotter._activation_histograms import layer_histograms
 from deep_bottleneck.plotter.base import PlotContext
+from deep_bottleneck.store.run_folder import RunFolder
 
 
 def write_runs(run_dir, widths, n_rows=300, epochs_per_run=((0, 1, 2), (0, 1, 2), (0, 1))):
@@ -22,7 +23,7 @@ def write_runs(run_dir, widths, n_rows=300, epochs_per_run=((0, 1, 2), (0, 1, 2)
 
 def test_histograms_pool_every_run_over_the_epochs_all_reached(tmp_path):
     write_runs(tmp_path, [3])
-    paths = activation_files(tmp_path)
+    paths = RunFolder(tmp_path).activation_files()
     histograms = layer_histograms(paths, "layer_0", bins=6, max_values=10**6)
     assert histograms.epochs.tolist() == [0, 1]
     np.testing.assert_allclose(histograms.edges, np.linspace(0, 1 + 299 / 300, 7))
@@ -35,9 +36,10 @@ def test_histograms_pool_every_run_over_the_epochs_all_reached(tmp_path):
 
 def test_wide_layers_use_a_bounded_number_of_values_and_units(tmp_path):
     names = write_runs(tmp_path, [1024, 4], n_rows=2000)
-    histograms = layer_histograms(activation_files(tmp_path), "layer_0", max_values=2**14)
+    histograms = layer_histograms(RunFolder(tmp_path).activation_files(), "layer_0", max_values=2**14)
     assert histograms.counts.sum(axis=1).max() <= 3 * 2**14
-    context = PlotContext(split="test", n_rows=2000, label_entropy=0.0, layer_names=names, run_dir=tmp_path)
+    context = PlotContext(split="test", n_rows=2000, label_entropy=0.0, layer_names=names,
+                          activation_files=RunFolder(tmp_path).activation_files())
     plt.close("all")
     figure = activations_single_neuron.load(max_units=5).plot(pd.DataFrame(), context)
     titles = [axis.get_title() for axis in figure.axes if axis.get_title()]

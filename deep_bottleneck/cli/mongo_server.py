@@ -1,0 +1,42 @@
+"""The command line of the local MongoDB-compatible server: ``python -m deep_bottleneck.cli.mongo_server``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.store.local_server import LocalMongoServer
+from deep_bottleneck.store.local_server import __doc__ as USAGE
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=".mongo-data", help="folder for the data (default: .mongo-data)")
+    parser.add_argument("--port", type=int, default=27017)
+    args = parser.parse_args()
+    server = LocalMongoServer(Path(args.data_dir).resolve(), args.port)
+    try:
+        server.start()
+    except DeepBottleneckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"MongoDB (SecantusDB) is serving {Path(args.data_dir).resolve()} at {server.url}", flush=True)
+    print(f"Use it with: export DEEP_BOTTLENECK_MONGO_URL={server.url}   (Ctrl-C stops the server)", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        code = server.process.wait()
+    except KeyboardInterrupt:
+        print("stopping the server ...", flush=True)
+        return 0
+    finally:
+        server.stop()
+    print(f"error: the server exited unexpectedly (code {code}); see {Path(args.data_dir) / 'server.log'}",
+          file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

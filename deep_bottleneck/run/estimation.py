@@ -1,0 +1,248 @@
+"""Estimate I(X;T) and I(T;Y) for every layer and snapshot of a run, with one or several estimators.
+
+All configured estimators see each layer's activations once; estimators that declare the same shared pass
+(``mi_estimator.base.SharedPass``: the upper and lower KDE bounds of one noise variance) are computed by one call.
+Snapshots are estimated from an activation file (``estimate_activation_file``) or while training goes on
+(``BackgroundEstimation``); both give the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from deep_bottleneck import plugins
+from deep_bottleneck.activation_file import ActivationFile
+from deep_bottleneck.config import estimator_labels
+from deep_bottleneck.errors import EstimationError
+from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
+from deep_bottleneck.progress import progress_bar
+
+MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
+DEFAULT_CHUNK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class LabelledEstimator:
+    """An estimator and the label of its rows in the measures (``binning``, ``upper``, ...)."""
+
+    label: str
+    estimator: MutualInformationEstimator
+
+
+def load_estimators(entries: Sequence[tuple[str, dict]]) -> list[LabelledEstimator]:
+    """Build the estimator plug-ins of a validated ``estimators`` setting."""
+    return [LabelledEstimator(label, plugins.load_plugin("estimator", name, **arguments))
+            for label, (name, arguments) in zip(estimator_labels(entries), entries)]
+
+
+def check_finite(activations: np.ndarray, epochs: np.ndarray, layer: str, run: int) -> None:
+    """Raise ``EstimationError`` naming run, epoch and layer if any activation is NaN or infinite."""
+    finite = np.isfinite(activations).reshape(len(activations), -1).all(axis=1)
+    if not finite.all():
+        bad_epochs = epochs[~finite]
+        raise EstimationError(
+            f"Run {run}, layer {layer!r}: activations are NaN or infinite at epoch {int(bad_epochs[0])}"
+            f"{f' (and {len(bad_epochs) - 1} later snapshots)' if len(bad_epochs) > 1 else ''}; "
+            f"training diverged, so mutual information cannot be estimated. "
+            f"Try a smaller learning_rate or max_norm_weights."
+        )
+
+
+def selected_snapshots(estimator: Any, epochs: np.ndarray) -> np.ndarray:
+    """Which snapshots (of ``epochs``) ``estimator`` estimates: those its optional ``estimates_epoch(epoch)``
+    accepts, else all. Costly estimators use it to skip snapshots; the skipped ones get no rows."""
+    accepts = getattr(estimator, "estimates_epoch", None)
+    if accepts is None:
+        return np.ones(len(epochs), dtype=bool)
+    return np.array([bool(accepts(int(epoch))) for epoch in epochs], dtype=bool)
+
+
+def _as_labelled(estimators: Any) -> list[LabelledEstimator]:
+    if isinstance(estimators, LabelledEstimator):
+        return [estimators]
+    if isinstance(estimators, (list, tuple)):
+        return [e if isinstance(e, LabelledEstimator) else LabelledEstimator("", e) for e in estimators]
+    return [LabelledEstimator("", estimators)]
+
+
+class EstimatorSet:
+    """Every configured estimator, applied to the snapshots of one layer at a time.
+
+    Args:
+        estimators: Labelled estimators (a bare estimator is accepted and labelled ``""``).
+    """
+
+    def __init__(self, estimators: Any) -> None:
+        self.estimators = _as_labelled(estimators)
+        #: Estimators computed together: the shared pass's key -> (the pass, [(member, label)]).
+        self._shared: dict[Any, tuple[SharedPass, list[tuple[str, str]]]] = {}
+        self._alone = []
+        for entry in self.estimators:
+            shared = getattr(entry.estimator, "shared_pass", None)
+            if shared is None:
+                self._alone.append(entry)
+            else:
+                self._shared.setdefault(shared.key, (shared, []))[1].append((shared.member, entry.label))
+
+    def estimate(self, activations: np.ndarray, labels: np.ndarray, epochs: np.ndarray, layer_index: int,
+                 layer_name: str, run: int) -> pd.DataFrame:
+        """Rows of ``MEASURE_COLUMNS`` for one layer's snapshots ``activations`` [S, N, d] at ``epochs`` [S].
+
+        Raises:
+            EstimationError: An activation is NaN or infinite.
+        """
+        check_finite(activations, epochs, layer_name, run)
+        epochs = np.asarray(epochs)
+        results: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for entry in self._alone:
+            chosen = selected_snapshots(entry.estimator, epochs)
+            results[entry.label] = (epochs[chosen], *entry.estimator.estimate_snapshots(activations[chosen], labels))
+        for shared, members in self._shared.values():
+            together = shared.compute(activations, labels)
+            for member, label in members:
+                results[label] = (epochs, *together[member])
+        frames = [pd.DataFrame({
+            "epoch": results[e.label][0], "layer": layer_index, "run": run,
+            "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
+            "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
+        }) for e in self.estimators]
+        return pd.concat(frames, ignore_index=True)
+
+
+def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The frames as one, in a fixed order: estimator (as configured), epoch, layer."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    measures = pd.concat(frames, ignore_index=True)[MEASURE_COLUMNS]
+    order = {label: i for i, label in enumerate(dict.fromkeys(measures["estimator"]))}
+    measures["_order"] = measures["estimator"].map(order)
+    measures = measures.sort_values(["run", "_order", "epoch", "layer"], kind="stable", ignore_index=True)
+    return measures.drop(columns="_order")
+
+
+def estimate_activation_file(
+    estimators: Any, path: Path, run: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES, workers: int | None = None,
+) -> pd.DataFrame:
+    """Estimate MI for every (snapshot, layer) stored in one activation file.
+
+    Snapshots are read in chunks of at most ``chunk_bytes``; ``workers`` chunks (default: one per
+    core) are estimated at a time, so memory stays bounded. Results do not depend on ``workers``.
+
+    Args:
+        estimators: Labelled estimators, or one estimator plug-in.
+        path: HDF5 file written by ``ActivationRecorder``.
+        run: Index of the repetition, stored in the ``run`` column.
+        chunk_bytes: Upper bound of one chunk of activations in memory.
+        workers: Chunks estimated in parallel threads.
+
+    Returns:
+        A frame with columns ``MEASURE_COLUMNS`` (MI in bits), one row per (estimator, epoch, layer).
+    """
+    estimator_set = EstimatorSet(estimators)
+    with ActivationFile(path) as store:
+        epochs, labels = store.epochs, store.labels
+        tasks = []
+        for layer_index, (layer_name, dataset) in enumerate(store.layers()):
+            n_snapshots, n_rows, width = dataset.shape
+            per_chunk = max(1, chunk_bytes // max(1, n_rows * width * 8))
+            tasks += [(layer_index, layer_name, dataset, slice(start, start + per_chunk))
+                      for start in range(0, n_snapshots, per_chunk)]
+
+        def estimate_chunk(task) -> pd.DataFrame:
+            layer_index, layer_name, dataset, snapshots = task
+            return estimator_set.estimate(dataset[snapshots], labels, epochs[snapshots], layer_index, layer_name, run)
+
+        frames = []
+        with progress_bar(len(epochs) * len(store.layer_names), f"run {run}: estimating MI") as bar, \
+                ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            for frame in pool.map(estimate_chunk, tasks):
+                frames.append(frame)
+                bar.update(len(frame) // max(1, len(estimator_set.estimators)))
+    return sorted_measures(frames)
+
+
+class BackgroundEstimation:
+    """Estimates each snapshot in a thread as soon as training records it, so estimation overlaps training.
+
+    At most ``max_pending_bytes`` of snapshots wait in memory (always at least one snapshot); recording
+    waits when estimation falls that far behind. The rows equal those ``estimate_activation_file`` gives for the
+    same activations.
+
+    Args:
+        estimators: Labelled estimators.
+        labels: Class of each row the activations are taken on.
+        run: Index of the repetition.
+        max_pending_bytes: Activations held in memory at most.
+    """
+
+    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20) -> None:
+        self.estimator_set = EstimatorSet(estimators)
+        self.labels = np.asarray(labels)
+        self.run = run
+        self.max_pending_bytes = max_pending_bytes
+        self._queue: queue.Queue = queue.Queue()
+        self._room = threading.Condition()
+        self._pending_bytes = 0
+        self._frames: list[pd.DataFrame] = []
+        self._error: BaseException | None = None
+        #: Time spent estimating so far.
+        self.busy_seconds = 0.0
+        self._thread = threading.Thread(target=self._work, name=f"estimation-run-{run}", daemon=True)
+        self._thread.start()
+
+    def submit(self, epoch: int, layer_names: Sequence[str], activations: Sequence[np.ndarray]) -> None:
+        """Queue one snapshot: the activations [N, width] of every layer at ``epoch``."""
+        if self._error is not None:
+            return
+        activations = [np.asarray(a) for a in activations]
+        size = sum(a.nbytes for a in activations)
+        with self._room:
+            self._room.wait_for(
+                lambda: self._pending_bytes == 0 or self._pending_bytes + size <= self.max_pending_bytes)
+            self._pending_bytes += size
+        self._queue.put((epoch, list(layer_names), activations, size))
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            epoch, layer_names, activations, size = item
+            started = time.perf_counter()
+            try:
+                if self._error is None:
+                    for layer_index, (name, values) in enumerate(zip(layer_names, activations)):
+                        self._frames.append(self.estimator_set.estimate(
+                            values[None], self.labels, np.array([epoch]), layer_index, name, self.run))
+            except BaseException as exc:  # handed to the training thread by result()
+                self._error = exc
+            self.busy_seconds += time.perf_counter() - started
+            with self._room:
+                self._pending_bytes -= size
+                self._room.notify_all()
+
+    def result(self) -> pd.DataFrame:
+        """Wait for every queued snapshot; return the rows, or raise the first estimation error."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return sorted_measures(self._frames)
+
+    def abandon(self) -> None:
+        """Stop after the snapshot being estimated (training failed); drop what is queued."""
+        self._error = self._error or EstimationError("estimation abandoned")
+        self._queue.put(None)
+        self._thread.join()
+
