@@ -55,4 +55,6 @@ def merge_identical_rows(activations: np.ndarray,
         _, row_id = np.unique(as_bytes, return_inverse=True)
         _, first, counts = np.unique(row_id.ravel() * (labels.max() + 1) + labels, return_index=True,
                                      return_counts=True)
+    if len(first) == len(rows):  # all distinct: no copy
+        return rows, labels, np.ones(len(rows))
     return rows[first], labels[first], counts.astype(np.float64)

@@ -71,7 +71,8 @@ def kernel_sums(activations: np.ndarray, labels: np.ndarray, noise_variance: flo
     if distinct.dtype == np.float64:
         # Distances do not depend on translation; centring first keeps what float32 can hold.
         distinct = distinct - distinct.mean(axis=0)
-    sums = pair_kernel_sums(distinct.astype(np.float32), distinct_labels, multiplicity, 1.0 / (8.0 * noise_variance))
+    sums = pair_kernel_sums(np.asarray(distinct, dtype=np.float32), distinct_labels, multiplicity,
+                            1.0 / (8.0 * noise_variance))
     return KernelSums(sums.lower_all, sums.lower_own, sums.upper_all, sums.upper_own, distinct_labels, multiplicity)
 
 

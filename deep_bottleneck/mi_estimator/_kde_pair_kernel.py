@@ -184,7 +184,8 @@ def pruning_space(points: np.ndarray, cutoff: float) -> PruningSpace:
     """The pruning coordinates of ``points`` [N, d] (float32) and the reach that keeps every pair nearer than
     ``cutoff`` (D_cut)."""
     width = points.shape[1]
-    largest_norm = float(np.sqrt(np.max(np.einsum("ij,ij->i", points, points, dtype=np.float64), initial=0.0)))
+    largest_norm = np.sqrt(max((np.einsum("ij,ij->i", block, block, dtype=np.float64).max(initial=0.0)
+                                for block in np.array_split(points, max(1, len(points) // 4096))), default=0.0))
     if width <= DIRECT_MAX_WIDTH:
         coordinates, departure = points.astype(np.float64), 0.0
     else:
@@ -400,16 +401,16 @@ def _filter_range(i, start, count, projected, filter_cutoff, partial, survivors)
 
 
 @numba.njit(inline="always", fastmath=True)
-def _add_filtered_range(i, start, count, rows, projected, labels, weights, scale_lower, filter_cutoff, sums, partial,
-                        survivors):
+def _add_filtered_range(i, start, count, rows, order, projected, labels, weights, scale_lower, filter_cutoff, sums,
+                        partial, survivors):
     """Add the pairs (i, j), j in start..start+count-1, whose distance along the principal axes is below
-    ``filter_cutoff``, computing their full distance from ``rows`` [M, d] (float32 differences, float64 sums).
-    Returns how many full distances were computed."""
+    ``filter_cutoff``, computing their full distance from row ``order[i]`` and ``order[j]`` of ``rows`` [M, d]
+    (float32 differences, float64 sums). Returns how many full distances were computed."""
     n_survivors = _filter_range(i, start, count, projected, filter_cutoff, partial, survivors)
-    own_row = rows[i]
+    own_row = rows[order[i]]
     for s in range(n_survivors):
         j = survivors[s]
-        other_row = rows[j]
+        other_row = rows[order[j]]
         distance = 0.0
         for k in range(len(own_row)):
             difference = np.float64(own_row[k] - other_row[k])
@@ -419,11 +420,11 @@ def _add_filtered_range(i, start, count, rows, projected, labels, weights, scale
 
 
 @numba.njit(fastmath=True, cache=True, nogil=True)
-def _filtered_sums(rows, projected, labels, weights, first, last, children, lower, upper, reach_squared,
+def _filtered_sums(rows, order, projected, labels, weights, first, last, children, lower, upper, reach_squared,
                    scale_lower, sums):
-    """rows [M, d] float32, projected [A, M] float64, labels [M] and weights [M] float32 in tree order; adds the
-    kernel sums into ``sums`` [4, M] float64 (as ``_direct_sums``). Returns the number of full distances
-    computed."""
+    """rows [M, d] float32 in the caller's order (tree row k is ``rows[order[k]]``), projected [A, M] float64,
+    labels [M] and weights [M] float32 in tree order; adds the kernel sums into ``sums`` [4, M] float64 (as
+    ``_direct_sums``). Returns the number of full distances computed."""
     n_rows = rows.shape[0]
     partial = np.empty(n_rows)
     survivors = np.empty(n_rows, dtype=np.int64)
@@ -443,7 +444,7 @@ def _filtered_sums(rows, projected, labels, weights, first, last, children, lowe
                                    reach_squared, ranges)
             for r in range(n_ranges):
                 start, end = ranges[r, 0], ranges[r, 1]
-                evaluated += _add_filtered_range(i, start, end - start, rows, projected, labels, weights,
+                evaluated += _add_filtered_range(i, start, end - start, rows, order, projected, labels, weights,
                                                  scale_lower, reach_squared, sums, partial, survivors)
     return evaluated
 
@@ -529,7 +530,7 @@ def pair_kernel_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray
                      np.ascontiguousarray(weights[tree.order]))
     sums = np.zeros((4, len(points)), dtype=np.float64)
     if points.shape[1] > DIRECT_MAX_WIDTH:
-        evaluated = _filtered_sums(points[tree.order], tree.points, *in_tree_order, *nodes, np.float64(scale_lower),
+        evaluated = _filtered_sums(points, tree.order, tree.points, *in_tree_order, *nodes, np.float64(scale_lower),
                                    sums)
     else:
         # Pairs computed at a float32 distance >= cutoff may be dropped: their true distance is within 1e-6 of it.
