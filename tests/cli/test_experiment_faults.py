@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pymongo
+import pytest
 
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.eval_tools import ExperimentLoader
@@ -85,6 +86,9 @@ def test_a_killed_run_is_recognised_dead_marked_in_both_stores_and_its_snapshots
 
     assert json.loads((runs / "1" / "run.json").read_text())["status"] == "RUNNING"
     assert ExperimentLoader(runs_dir=runs).find_by_id(1, status=None).status == "DEAD"
+    assert ExperimentLoader(runs_dir=runs).find_by_name(".", status="DEAD")[0].id == 1
+    with pytest.raises(KeyError, match="Experiment 1 is DEAD, not COMPLETED"):
+        ExperimentLoader(runs_dir=runs).find_by_id(1)
     refused = reestimate(python, tmp_path, runs, "1", "--estimator", "mi_estimator.upper")
     assert refused.returncode == 1 and "is recorded as running but is dead (its process" in refused.stderr
     assert "--dead-ok" in refused.stderr and "Traceback" not in refused.stderr
