@@ -205,11 +205,7 @@ def estimate_activation_file(
             try:
                 return estimator_set.estimate(activations, labels, epochs[snapshots], layer_index, layer_name, run)
             except EstimationError as exc:
-                if "NaN or infinite" not in str(exc):
-                    raise
-                raise DamagedFileError(
-                    f"Activation file {path} holds NaN or infinite values in layer {layer_name!r}: the file is "
-                    f"damaged, unless its run failed there because training diverged (then the run says so).") from None
+                raise EstimationError(f"{exc} (activation file {path})") from None
 
         frames = []
         with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",

@@ -11,7 +11,7 @@ import pytest
 
 from deep_bottleneck.eval_tools import (CSVArtifact, ExperimentLoader, MP4Artifact, PNGArtifact,
                                         find_differing_config_keys, format_config)
-from deep_bottleneck.store.mongo_runs import MongoImporter
+from deep_bottleneck.store.mongo_runs import Imported, MongoImporter
 from deep_bottleneck.store.local_server import LocalMongoServer
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from tests.conftest import PROJECT_ROOT, free_port, run_script
@@ -103,7 +103,7 @@ def test_import_of_file_store_runs_twice_gives_no_duplicates(mongo_server, mongo
     assert first.returncode == 0, first.stderr
     assert "2 imported, 0 completed, 0 already in MongoDB" in first.stdout
     second = MongoImporter(mongo_server.url, mongo_db_name).import_store(runs_dir)
-    assert second == {str(runs_dir / "1"): ("skipped", 1), str(runs_dir / "2"): ("skipped", 2)}
+    assert second == {str(runs_dir / "1"): Imported("skipped", 1), str(runs_dir / "2"): Imported("skipped", 2)}
     assert db.runs.count_documents({}) == 2
     imported = ExperimentLoader(mongo_uri=mongo_server.url, db_name=mongo_db_name).find_by_config_key(
         "seed", 2, exact=True)
@@ -147,8 +147,8 @@ def test_server_killed_mid_run_keeps_the_results_on_disk_and_import_completes_mo
 
     with LocalMongoServer(data_dir, free_port()) as restarted:
         importer = MongoImporter(restarted.url, "deep_bottleneck")
-        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): ("completed", 1)}
-        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): ("skipped", 1)}
+        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): Imported("completed", 1)}
+        assert importer.import_store(runs_dir) == {str(runs_dir / "1"): Imported("skipped", 1)}
         db = pymongo.MongoClient(restarted.url)["deep_bottleneck"]
         assert db.runs.count_documents({}) == 1
         stored = db.runs.find_one({"_id": 1})
