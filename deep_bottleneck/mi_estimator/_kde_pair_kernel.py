@@ -525,10 +525,12 @@ def uses_matrix_products(points: np.ndarray, space: PruningSpace) -> bool:
         GRAM_PASS_FRACTION
 
 
-def gram_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, scale_lower: float) -> np.ndarray:
-    """The kernel sums [4, N] (as ``pair_kernel_sums``) of every pair, from float64 distances
-    ||a||^2 + ||b||^2 - 2 a.b of the centred rows, a block of ``GRAM_BLOCK_ROWS`` rows against another at a time
-    (float64 copies stay at block size). For wide rows the principal axes cannot prune."""
+def gram_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, scale_lower: float,
+              cutoff: float) -> np.ndarray:
+    """The kernel sums [4, N] (as ``pair_kernel_sums``) from float64 distances ||a||^2 + ||b||^2 - 2 a.b of the
+    centred rows, a block of ``GRAM_BLOCK_ROWS`` rows against another at a time (float64 copies stay at block
+    size). Where few pairs of two blocks are nearer than ``cutoff`` (D_cut), only those are added. For wide rows
+    the principal axes cannot prune."""
     mean = points.mean(axis=0, dtype=np.float64)
     starts = range(0, len(points), GRAM_BLOCK_ROWS)
 
@@ -546,17 +548,41 @@ def gram_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, scale
             distances = np.maximum(norms[:, None] + other_norms[None, :] - 2.0 * (rows @ other_rows.T), 0.0)
             if other_start == start:
                 np.fill_diagonal(distances, 0.0)  # each row's own term: exactly 1, not the expansion's rounding
-            kernel_lower = np.exp(-scale_lower * distances)
-            kernel_upper = np.square(np.square(kernel_lower))
-            same_class = labels[own, None] == labels[None, other]
-            for offset, kernel in ((0, kernel_lower), (2, kernel_upper)):
-                own_class = kernel * same_class
-                sums[offset, own] += kernel @ weights[other]
-                sums[offset + 1, own] += own_class @ weights[other]
-                if other_start != start:
-                    sums[offset, other] += weights[own] @ kernel
-                    sums[offset + 1, other] += weights[own] @ own_class
+            near = distances < cutoff * (1 + 1e-6)
+            if np.count_nonzero(near) < 0.1 * near.size:
+                _add_near_pairs(sums, distances, near, own, other, labels, weights, scale_lower, other_start == start)
+            else:
+                _add_all_pairs(sums, distances, own, other, labels, weights, scale_lower, other_start == start)
     return sums
+
+
+def _add_all_pairs(sums, distances, own, other, labels, weights, scale_lower, same_block):
+    """Add every pair of two blocks of rows (``distances`` [own, other]) to ``sums``."""
+    kernel_lower = np.exp(-scale_lower * distances)
+    kernel_upper = np.square(np.square(kernel_lower))
+    same_class = labels[own, None] == labels[None, other]
+    for offset, kernel in ((0, kernel_lower), (2, kernel_upper)):
+        own_class = kernel * same_class
+        sums[offset, own] += kernel @ weights[other]
+        sums[offset + 1, own] += own_class @ weights[other]
+        if not same_block:
+            sums[offset, other] += weights[own] @ kernel
+            sums[offset + 1, other] += weights[own] @ own_class
+
+
+def _add_near_pairs(sums, distances, near, own, other, labels, weights, scale_lower, same_block):
+    """Add the pairs of two blocks of rows where ``near`` [own, other] holds to ``sums``."""
+    own_index, other_index = np.nonzero(near)
+    kernel_lower = np.exp(-scale_lower * distances[own_index, other_index])
+    kernel_upper = np.square(np.square(kernel_lower))
+    same_class = labels[own][own_index] == labels[other][other_index]
+    for offset, kernel in ((0, kernel_lower), (2, kernel_upper)):
+        for added, mask in ((0, True), (1, same_class)):
+            sums[offset + added, own] += np.bincount(own_index, kernel * weights[other][other_index] * mask,
+                                                     minlength=own.stop - own.start)
+            if not same_block:
+                sums[offset + added, other] += np.bincount(other_index, kernel * weights[own][own_index] * mask,
+                                                           minlength=other.stop - other.start)
 
 
 class PairKernelSums(NamedTuple):
@@ -586,7 +612,7 @@ def pair_kernel_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray
     cutoff = skip_distance(float(weights.sum()), scale_lower)
     space = pruning_space(points, cutoff)
     if uses_matrix_products(points, space):
-        sums = gram_sums(points, np.asarray(labels, dtype=np.int64), weights.astype(np.float64), scale_lower)
+        sums = gram_sums(points, np.asarray(labels, dtype=np.int64), weights.astype(np.float64), scale_lower, cutoff)
         return PairKernelSums(*sums, len(points) * (len(points) - 1) // 2)
     tree = _kd_tree.build(space.coordinates, LEAF_SIZE)
     nodes = (tree.first, tree.last, tree.children, tree.lower, tree.upper, space.reach ** 2)

@@ -58,16 +58,23 @@ def test_sums_match_float64_sums_at_every_width_and_scale(width, n_clusters, sca
         np.testing.assert_allclose(computed, expected, rtol=tolerance, atol=0)
 
 
-def test_rows_no_few_axes_prune_go_through_matrix_products():
-    """Wide rows of small, independent units: every distance is about the same and spread over all axes."""
+@pytest.mark.parametrize("unit_scale", [0.01, 0.05])
+def test_rows_no_few_axes_prune_go_through_matrix_products(monkeypatch, unit_scale):
+    """Wide rows of small, independent units: every distance is about the same and spread over all axes; at the
+    smaller scale most pairs are near, at the larger few are. Blocks of 256 rows, so that blocks meet blocks."""
+    monkeypatch.setattr(kde_pair_kernel, "GRAM_BLOCK_ROWS", 256)
     rng = np.random.default_rng(8)
-    rows = np.tanh(rng.normal(scale=0.02, size=(600, 256))).astype(np.float32)
-    labels = rng.integers(0, 2, size=600)
-    space = kde_pair_kernel.pruning_space(rows, kde_pair_kernel.skip_distance(600.0, 125.0))
-    assert kde_pair_kernel.filter_pass_fraction(space.coordinates, space.reach) > 0.9
-    fast = kde_pair_kernel.pair_kernel_sums(rows, labels, np.ones(600), 125.0)
-    for computed, expected in zip(fast[:4], float64_sums(rows, labels, np.ones(600), 125.0)):
-        np.testing.assert_allclose(computed, expected, rtol=1e-6, atol=0)
+    rows = np.tanh(rng.normal(scale=unit_scale, size=(700, 256))).astype(np.float32)
+    labels = rng.integers(0, 2, size=700)
+    weights = rng.integers(1, 3, size=700).astype(np.float64)
+    cutoff = kde_pair_kernel.skip_distance(weights.sum(), 125.0)
+    space = kde_pair_kernel.pruning_space(rows, cutoff)
+    assert kde_pair_kernel.uses_matrix_products(rows, space)
+    near_share = np.mean(squared_distances(rows) < cutoff)
+    assert near_share > 0.5 if unit_scale == 0.01 else near_share < 0.01
+    fast = kde_pair_kernel.pair_kernel_sums(rows, labels, weights, 125.0)
+    for computed, expected in zip(fast[:4], float64_sums(rows, labels, weights, 125.0)):
+        np.testing.assert_allclose(computed, expected, rtol=1e-6 + kde_pair_kernel.SKIP_TOLERANCE, atol=0)
 
 
 def spread_and_clustered_rows(width, seed):
