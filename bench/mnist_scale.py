@@ -5,10 +5,11 @@ estimators (binning, KDE upper, KDE lower, both KDE bounds in one pass) on one s
 Each phase runs in its own process so that its peak memory (max RSS) is its own. Each estimator first runs on 64
 rows of every layer (numba loads or compiles its kernels there; timed apart), then on the snapshot. Both bounds
 in one pass are checked against a float64 evaluation of the formulas (``naive_estimators.kde_bounds_blocked``)
-and timed against T1, measured first in the same invocation (``bench/t1.py``; issue 17's target: 2 s x T1 / 24.5 s).
+and timed against T1, measured first in the same invocation (``bench/t1.py``; issue 17's target: 2 s x T1 / 24.5 s);
+with ``--reference COMMIT``, that commit's KDE estimator (both bounds in one pass) runs on the snapshot too.
 
     python bench/mnist_scale.py [--epochs 2] [--activation tanh] [--noise 0.001] [--bin-width 0.07]
-                                [--t1-epochs 8000] [--no-check]
+                                [--t1-epochs 8000] [--no-check] [--reference 78c67f8]
 
 Data: 70000 rows of 784 values in [-1, 1]: a smoothed random image per class plus noise; the label is the class.
 """
@@ -117,7 +118,12 @@ def estimate(args) -> dict:
         labels = store.labels
         layers = {name: dataset[:1] for name, dataset in store.layers()}
     loaded = peak_rss_mb()
-    if args.estimate == "both":
+    if args.estimate == "reference":
+        from kde_pair_kernel import kde_of_commit
+
+        estimator = kde_of_commit(args.reference, Path(args.snapshot).parent).KDEBoundEstimator(args.noise, "upper")
+        run = lambda activations, labels: estimator.estimate_both(activations[0], labels)  # noqa: E731
+    elif args.estimate == "both":
         estimator = KDEBoundEstimator(args.noise, "upper")
         run = lambda activations, labels: estimator.estimate_both(activations[0], labels)  # noqa: E731
     else:
@@ -164,6 +170,7 @@ def main() -> None:
     parser.add_argument("--t1-epochs", type=int, default=8000, help="epochs of the T1 measurement (bench/t1.py)")
     parser.add_argument("--no-check", dest="check", action="store_false",
                         help="skip the float64 evaluation of both bounds")
+    parser.add_argument("--reference", help="commit whose KDE estimator (both bounds) to time on the snapshot too")
     parser.add_argument("--phase", choices=["train", "estimate"], help=argparse.SUPPRESS)
     parser.add_argument("--estimate", help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", help=argparse.SUPPRESS)
@@ -196,10 +203,11 @@ def main() -> None:
         print(f"  peak RSS: {trained['peak_rss_before_training_mb']:.0f} MB with the data and model, "
               f"{trained['peak_rss_after_training_mb']:.0f} MB after training, "
               f"{trained['peak_rss_after_recording_mb']:.0f} MB after recording")
-        for name in ("binning", "upper", "lower", "both"):
-            result = in_subprocess(["--phase", "estimate", "--estimate", name, "--snapshot", snapshot, *common])
+        for name in ("binning", "upper", "lower", "both") + (("reference",) if args.reference else ()):
+            result = in_subprocess(["--phase", "estimate", "--estimate", name, "--snapshot", snapshot, *common,
+                                    *(["--reference", args.reference] if args.reference else [])])
             per_layer = ", ".join(f"{layer} {s:.2f}" for layer, s in result["seconds"].items())
-            label = {"both": "upper+lower, one pass"}.get(name, name)
+            label = {"both": "upper+lower, one pass", "reference": f"both bounds, {args.reference}"}.get(name, name)
             print(f"  {label:22} one snapshot: {result['total_s']:.2f} s, CPU {result['cpu_s']:.2f} s ({per_layer}; "
                   f"first call on 64 rows {result['first_call_s']:.2f} s); peak RSS {result['peak_rss_mb']:.0f} MB "
                   f"({result['peak_rss_data_loaded_mb']:.0f} MB with the snapshot loaded)")

@@ -15,14 +15,17 @@ upper bound's kernels.
   bounding boxes are nearer than sqrt(D_cut) to its own on every axis together (the squared gaps between the boxes
   summed), and each of its rows only those leaves whose box is that near to the row. Wide rows then compare their
   principal coordinates, in float64, and compute the full distance only where that partial distance is below
-  D_cut. The tests use a radius widened by 1e-9 relative, by the principal axes' departure from orthonormality, and
+  D_cut. The tests use a radius widened by 1e-9 relative, by the principal axes' departure from orthonormality and
   by 1e-9 times the largest row norm, which covers the rounding of the float64 coordinates, so no pair nearer than
   D_cut is dropped (``tests/mi_estimator/test_kde_pair_kernel.py`` checks that every such pair is computed).
-- Distances are summed from float32 coordinate differences of the rows as given (differences of close float32
-  values are exact), in float32 up to ``DIRECT_MAX_WIDTH`` units and in float64 above. The exponential is a float32
-  polynomial (Cephes' expf: range reduction by ln 2, degree-6 polynomial, relative error ~1e-7) written inline so
-  that LLVM vectorises the loop over pairs (numba's ``math.exp`` is a call that does not vectorise). Sums are
-  accumulated in float64.
+- Where a sample of pairs shows that more than ``GRAM_PASS_FRACTION`` of all pairs of wide rows would pass the
+  filter (distances spread over many axes, which no few axes prune), every distance comes instead from float64
+  matrix products of the centred rows, ||a||^2 + ||b||^2 - 2 a.b, a block of rows against another (``gram_sums``).
+- Elsewhere distances are summed from float32 coordinate differences of the rows as given (differences of close
+  float32 values are exact), in float32 up to ``DIRECT_MAX_WIDTH`` units and in float64 above. The exponential is a
+  float32 polynomial (Cephes' expf: range reduction by ln 2, degree-6 polynomial, relative error ~1e-7) written
+  inline so that LLVM vectorises the loop over pairs (numba's ``math.exp`` is a call that does not vectorise). Sums
+  are accumulated in float64.
 
 numba compiles the kernels once per process (cached on disk next to this module when the folder is writable); no
 compiled program depends on the number of rows or the width, so every snapshot, layer and repetition reuses them.
@@ -50,6 +53,11 @@ AXES_SAMPLE_ROWS = 512
 MARGIN = 1e-9
 #: Rows per leaf of the tree.
 LEAF_SIZE = 32
+#: Wide rows go through float64 matrix products instead where more than this fraction of (sampled) pairs pass the
+#: filter: their distances are spread over too many axes for any few to prune, so nearly every distance is needed.
+GRAM_PASS_FRACTION = 0.05
+#: Rows per block of the matrix products.
+GRAM_BLOCK_ROWS = 1024
 
 
 @intrinsic
@@ -489,6 +497,8 @@ def compared_pairs(points: np.ndarray, scale_lower: float, total_weight: float) 
     pair is dropped), as [P, 2] row indices, for checking and measuring the pruning."""
     points = np.ascontiguousarray(points, dtype=np.float32)
     space = pruning_space(points, skip_distance(total_weight, scale_lower))
+    if uses_matrix_products(points, space):
+        return np.column_stack(np.triu_indices(len(points), k=1))
     tree = _kd_tree.build(space.coordinates, LEAF_SIZE)
     nodes = (tree.first, tree.last, tree.children, tree.lower, tree.upper, space.reach ** 2,
              points.shape[1] > DIRECT_MAX_WIDTH)
@@ -496,6 +506,83 @@ def compared_pairs(points: np.ndarray, scale_lower: float, total_weight: float) 
     pairs = np.empty((_compared_pairs(tree.points, *nodes, pairs), 2), dtype=np.int64)
     _compared_pairs(tree.points, *nodes, pairs)
     return tree.order[pairs]
+
+
+def filter_pass_fraction(projected: np.ndarray, reach: float, samples: int = 4096) -> float:
+    """The fraction of random pairs of rows (a fixed sample) nearer than ``reach`` along the principal axes
+    (``projected`` [N, A]): the share of all pairs whose full distance the filtered kernel would compute."""
+    if len(projected) < 2:
+        return 0.0
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, len(projected), size=samples)
+    second = (first + rng.integers(1, len(projected), size=samples)) % len(projected)
+    return float(np.mean(np.sum(np.square(projected[first] - projected[second]), axis=1) < reach * reach))
+
+
+def uses_matrix_products(points: np.ndarray, space: PruningSpace) -> bool:
+    """Whether ``pair_kernel_sums`` computes every distance of these rows by matrix products (``gram_sums``)."""
+    return points.shape[1] > DIRECT_MAX_WIDTH and filter_pass_fraction(space.coordinates, space.reach) > \
+        GRAM_PASS_FRACTION
+
+
+def gram_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, scale_lower: float,
+              cutoff: float) -> np.ndarray:
+    """The kernel sums [4, N] (as ``pair_kernel_sums``) from float64 distances ||a||^2 + ||b||^2 - 2 a.b of the
+    centred rows, a block of ``GRAM_BLOCK_ROWS`` rows against another at a time (float64 copies stay at block
+    size). Where few pairs of two blocks are nearer than ``cutoff`` (D_cut), only those are added. For wide rows
+    the principal axes cannot prune."""
+    mean = points.mean(axis=0, dtype=np.float64)
+    starts = range(0, len(points), GRAM_BLOCK_ROWS)
+
+    def block(start: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = points[start:start + GRAM_BLOCK_ROWS].astype(np.float64) - mean
+        return rows, np.einsum("ij,ij->i", rows, rows)
+
+    sums = np.zeros((4, len(points)))
+    for start in starts:
+        rows, norms = block(start)
+        own = slice(start, start + len(rows))
+        for other_start in starts[start // GRAM_BLOCK_ROWS:]:
+            other_rows, other_norms = (rows, norms) if other_start == start else block(other_start)
+            other = slice(other_start, other_start + len(other_rows))
+            distances = np.maximum(norms[:, None] + other_norms[None, :] - 2.0 * (rows @ other_rows.T), 0.0)
+            if other_start == start:
+                np.fill_diagonal(distances, 0.0)  # each row's own term: exactly 1, not the expansion's rounding
+            near = distances < cutoff * (1 + 1e-6)
+            if np.count_nonzero(near) < 0.1 * near.size:
+                _add_near_pairs(sums, distances, near, own, other, labels, weights, scale_lower, other_start == start)
+            else:
+                _add_all_pairs(sums, distances, own, other, labels, weights, scale_lower, other_start == start)
+    return sums
+
+
+def _add_all_pairs(sums, distances, own, other, labels, weights, scale_lower, same_block):
+    """Add every pair of two blocks of rows (``distances`` [own, other]) to ``sums``."""
+    kernel_lower = np.exp(-scale_lower * distances)
+    kernel_upper = np.square(np.square(kernel_lower))
+    same_class = labels[own, None] == labels[None, other]
+    for offset, kernel in ((0, kernel_lower), (2, kernel_upper)):
+        own_class = kernel * same_class
+        sums[offset, own] += kernel @ weights[other]
+        sums[offset + 1, own] += own_class @ weights[other]
+        if not same_block:
+            sums[offset, other] += weights[own] @ kernel
+            sums[offset + 1, other] += weights[own] @ own_class
+
+
+def _add_near_pairs(sums, distances, near, own, other, labels, weights, scale_lower, same_block):
+    """Add the pairs of two blocks of rows where ``near`` [own, other] holds to ``sums``."""
+    own_index, other_index = np.nonzero(near)
+    kernel_lower = np.exp(-scale_lower * distances[own_index, other_index])
+    kernel_upper = np.square(np.square(kernel_lower))
+    same_class = labels[own][own_index] == labels[other][other_index]
+    for offset, kernel in ((0, kernel_lower), (2, kernel_upper)):
+        for added, mask in ((0, True), (1, same_class)):
+            sums[offset + added, own] += np.bincount(own_index, kernel * weights[other][other_index] * mask,
+                                                     minlength=own.stop - own.start)
+            if not same_block:
+                sums[offset + added, other] += np.bincount(other_index, kernel * weights[own][own_index] * mask,
+                                                           minlength=other.stop - other.start)
 
 
 class PairKernelSums(NamedTuple):
@@ -524,6 +611,9 @@ def pair_kernel_sums(points: np.ndarray, labels: np.ndarray, weights: np.ndarray
     weights = np.asarray(weights, dtype=np.float32)
     cutoff = skip_distance(float(weights.sum()), scale_lower)
     space = pruning_space(points, cutoff)
+    if uses_matrix_products(points, space):
+        sums = gram_sums(points, np.asarray(labels, dtype=np.int64), weights.astype(np.float64), scale_lower, cutoff)
+        return PairKernelSums(*sums, len(points) * (len(points) - 1) // 2)
     tree = _kd_tree.build(space.coordinates, LEAF_SIZE)
     nodes = (tree.first, tree.last, tree.children, tree.lower, tree.upper, space.reach ** 2)
     in_tree_order = (np.ascontiguousarray(np.asarray(labels, dtype=np.int64)[tree.order]),

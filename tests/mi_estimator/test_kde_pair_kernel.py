@@ -37,15 +37,19 @@ def test_exponential_matches_numpy_over_the_float32_range():
 
 
 @pytest.mark.parametrize("scale", [1.0, 30.0, 300.0])
-@pytest.mark.parametrize("width", [1, 2, 3, 5, 10, 16, 33, 200])
-def test_sums_match_float64_sums_at_every_width_and_scale(width, scale):
-    """Three classes, and duplicated rows carried as weights; widths on both sides of ``DIRECT_MAX_WIDTH``."""
+@pytest.mark.parametrize("width, n_clusters", [(1, 6), (2, 6), (3, 6), (5, 6), (10, 6), (16, 6), (33, 6), (200, 6),
+                                               (33, 60), (200, 60)])
+def test_sums_match_float64_sums_at_every_width_and_scale(width, n_clusters, scale):
+    """Three classes, and duplicated rows carried as weights; widths on both sides of ``DIRECT_MAX_WIDTH``, and wide
+    rows in few clusters (matrix products: many pairs near) and in many (filtered along the principal axes)."""
     noise_variance = 1e-3
-    rows = clustered_rows(500, width, scale, noise_variance, seed=width)
+    rows = clustered_rows(500, width, scale, noise_variance, seed=width, n_clusters=n_clusters)
     rng = np.random.default_rng(width)
     labels = rng.integers(0, 3, size=500)
     weights = rng.integers(1, 4, size=500).astype(np.float64)
     scale_lower = 1.0 / (8.0 * noise_variance)
+    space = kde_pair_kernel.pruning_space(rows, kde_pair_kernel.skip_distance(weights.sum(), scale_lower))
+    assert kde_pair_kernel.uses_matrix_products(rows, space) == (width > 32 and n_clusters == 6)
     fast = kde_pair_kernel.pair_kernel_sums(rows, labels, weights, scale_lower)
     # Distances from float32 coordinates of magnitude ~scale: relative rounding ~1e-7 * scale^2 / D in D; and the
     # dropped terms, below SKIP_TOLERANCE of a row's sum.
@@ -54,12 +58,32 @@ def test_sums_match_float64_sums_at_every_width_and_scale(width, scale):
         np.testing.assert_allclose(computed, expected, rtol=tolerance, atol=0)
 
 
+@pytest.mark.parametrize("unit_scale", [0.01, 0.05])
+def test_rows_no_few_axes_prune_go_through_matrix_products(monkeypatch, unit_scale):
+    """Wide rows of small, independent units: every distance is about the same and spread over all axes; at the
+    smaller scale most pairs are near, at the larger few are. Blocks of 256 rows, so that blocks meet blocks."""
+    monkeypatch.setattr(kde_pair_kernel, "GRAM_BLOCK_ROWS", 256)
+    rng = np.random.default_rng(8)
+    rows = np.tanh(rng.normal(scale=unit_scale, size=(700, 256))).astype(np.float32)
+    labels = rng.integers(0, 2, size=700)
+    weights = rng.integers(1, 3, size=700).astype(np.float64)
+    cutoff = kde_pair_kernel.skip_distance(weights.sum(), 125.0)
+    space = kde_pair_kernel.pruning_space(rows, cutoff)
+    assert kde_pair_kernel.uses_matrix_products(rows, space)
+    near_share = np.mean(squared_distances(rows) < cutoff)
+    assert near_share > 0.5 if unit_scale == 0.01 else near_share < 0.01
+    fast = kde_pair_kernel.pair_kernel_sums(rows, labels, weights, 125.0)
+    for computed, expected in zip(fast[:4], float64_sums(rows, labels, weights, 125.0)):
+        np.testing.assert_allclose(computed, expected, rtol=1e-6 + kde_pair_kernel.SKIP_TOLERANCE, atol=0)
+
+
 def spread_and_clustered_rows(width, seed):
     """Tight clusters (every pair near), rows spread over a wide range (few near), and rows at about the cut-off
     distance from each other along a line."""
     rng = np.random.default_rng(seed)
-    clusters = np.concatenate([rng.normal(size=(150, width)) * 0.01 + 3.0 * k for k in range(3)])
-    spread = rng.uniform(-4, 4, size=(300, width))
+    clusters = np.concatenate([rng.normal(size=(30, width)) * 0.01 + rng.uniform(-4, 4, size=width)
+                               for _ in range(10)])
+    spread = rng.uniform(-4, 4, size=(400, width))
     line = np.outer(np.arange(100) * 0.2, np.ones(width) / np.sqrt(width))
     return np.concatenate([clusters, spread, line]).astype(np.float32)
 
@@ -77,7 +101,7 @@ def test_every_pair_nearer_than_the_cutoff_is_computed_and_far_ones_are_not(widt
     assert len(np.unique(np.sort(pairs, axis=1), axis=0)) == len(pairs)  # each pair once
     near = (distances < cutoff) & ~np.eye(len(rows), dtype=bool)
     assert np.all(computed[near])
-    assert near.sum() > 0.05 * len(rows) ** 2
+    assert near.sum() > 0.01 * len(rows) ** 2
     assert len(pairs) < 0.35 * len(rows) ** 2 / 2
 
 
