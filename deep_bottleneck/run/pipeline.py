@@ -3,12 +3,16 @@
 Independent of Sacred: metrics and artifacts go to the callables it is given. Repetitions run in
 ``parallel_runs`` worker processes (default: one per core), each estimating MI while it trains; each
 repetition is the same computation as when run alone, so results do not depend on how many run at once.
+With ``batched_repetitions`` (the default) the repetitions of a plain feed-forward model are split into one group
+per worker and each group is trained by one compiled program (``run.repetition_group``); equal to training them one
+at a time up to float rounding. Other models are trained one at a time, said once in the log.
 Results are written as they are produced (activations per snapshot, the measures CSV after every
 repetition), so a crash keeps everything finished before it.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import time
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from deep_bottleneck import plugins
@@ -33,11 +38,14 @@ from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
 from deep_bottleneck.run.metrics_logger import MetricsOverRuns
 from deep_bottleneck.run.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.run.repetition import RepetitionResult, run_repetition
+from deep_bottleneck.run.repetition_group import batching_refusal, run_repetitions_together
 from deep_bottleneck.store.run_folder import MEASURES_FILE, RunFolder
 
 #: XLA settings of worker processes: one thread per operation, since the nets are too small to share
 #: (each worker is one core's worth of work).
 WORKER_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+#: Where the pipeline says how it trains the repetitions (``run.sacred_experiment.experiment_logger``'s logger).
+LOGGER = logging.getLogger("deep_bottleneck.runs")
 
 
 @dataclass
@@ -80,6 +88,12 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
     """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
+    if settings["batched_repetitions"] and n_runs > 1:
+        refusal = batching_refusal(settings)
+        if refusal is None:
+            yield from _repetition_groups(settings, folder, metrics, workers)
+            return
+        LOGGER.info(f"Repetitions are trained one at a time: {refusal}.")
     if workers == 1:
         for run in range(n_runs):
             try:
@@ -97,11 +111,44 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder,
                 try:
                     yield run, future.result()
                 except BrokenProcessPool as exc:
-                    yield run, RepetitionError(
-                        f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have run "
-                        f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+                    yield run, _broken_pool_error(run, exc)
                 except Exception as exc:
                     yield run, exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _broken_pool_error(run: int, exc: BaseException) -> RepetitionError:
+    return RepetitionError(
+        f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have run "
+        f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+
+
+def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns,
+                       workers: int) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """The repetitions in ``workers`` groups (consecutive runs), each trained together in one worker process (in
+    this process when ``workers`` is 1)."""
+    groups = [[int(run) for run in group] for group in np.array_split(np.arange(settings["n_runs"]), workers)]
+    if workers == 1:
+        try:
+            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log)
+        except Exception as exc:
+            outcomes = [exc] * len(groups[0])
+        yield from zip(groups[0], outcomes)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
+        futures = [pool.submit(run_repetitions_together, settings, group, folder) for group in groups]
+        try:
+            for group, future in zip(groups, futures):
+                try:
+                    outcomes = future.result()
+                except BrokenProcessPool as exc:
+                    outcomes = [_broken_pool_error(group[0], exc)] * len(group)
+                except Exception as exc:
+                    outcomes = [exc] * len(group)
+                yield from zip(group, outcomes)
         finally:
             for future in futures:
                 future.cancel()

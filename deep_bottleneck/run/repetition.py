@@ -116,7 +116,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     activation_path = folder.activation_file(run)
     epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
-                                  on_snapshot=estimation.submit)
+                                  on_snapshot=estimation.submit, store_activations=settings["store_activations"])
     callbacks = [
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),

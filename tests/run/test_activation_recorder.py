@@ -43,6 +43,7 @@ def test_batch_norm_is_recorded_after_normalisation_with_the_moving_statistics(t
 
 
 def test_recording_in_chunks_equals_one_pass(tmp_path, monkeypatch):
+    from deep_bottleneck import layer_outputs
     from deep_bottleneck.models import base as model_contract
 
     keras.utils.set_random_seed(0)
@@ -50,7 +51,7 @@ def test_recording_in_chunks_equals_one_pass(tmp_path, monkeypatch):
     _, test = digits.load()
     extractor = keras.Model(model.inputs, [layer.output for layer in model_contract.recorded_layers(model)])
     whole = model_contract.layer_activations(extractor, test.X)
-    monkeypatch.setattr(model_contract, "ROWS_PER_BATCH", 100)
+    monkeypatch.setattr(layer_outputs, "ROWS_PER_BATCH", 100)
     for a, b in zip(whole, model_contract.layer_activations(extractor, test.X)):
         # float32 matrix products of other batch sizes may differ in the last bits (values near 0 included).
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
