@@ -64,8 +64,8 @@ def main() -> int:
     t1 *= 8000 / args.t1_epochs
     print(f"T1 (hand-written jax.jit loop, one canonical network, 8000 epochs){t1_note}: {t1:.1f} s")
     overrides = [f"n_runs={args.runs}"] + ([f"epochs={args.epochs}"] if args.epochs else [])
-    overrides += ["store_activations=false"] if args.weights_only else []
-    overrides += ["batched_repetitions=false"] if args.one_at_a_time else []
+    overrides += ["store_activations=False"] if args.weights_only else []
+    overrides += ["batched_repetitions=False"] if args.one_at_a_time else []
     with tempfile.TemporaryDirectory(prefix="study-") as workdir:
         workdir = Path(workdir)
         wall, peak, run_dir = run_experiment(PROJECT_ROOT, workdir / "runs", [str(CONFIG), *overrides])

@@ -16,6 +16,7 @@ Each snapshot is flushed to disk as it is written, so a crash loses nothing reco
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -216,7 +217,8 @@ class RecomputedLayer:
 
 class _Recomputer:
     """The model of a file rebuilt from its JSON, set to the stored weights of a snapshot to compute activations;
-    the last request's result is kept, since readers ask for the same snapshots layer after layer."""
+    the last request's result is kept, since readers ask for the same snapshots layer after layer. One request at a
+    time: readers in several threads (``run.estimation.estimate_activation_file``) share the one model."""
 
     def __init__(self, store: ActivationFile) -> None:
         import keras
@@ -228,8 +230,13 @@ class _Recomputer:
         self._extractor = keras.Model(model.inputs, [layer.output for layer in self._layers])
         self._inputs = self._file["inputs"][:]
         self._last: tuple[tuple[int, ...], list[np.ndarray]] | None = None
+        self._lock = threading.Lock()
 
     def activations(self, snapshots: np.ndarray) -> list[np.ndarray]:
+        with self._lock:
+            return self._activations(snapshots)
+
+    def _activations(self, snapshots: np.ndarray) -> list[np.ndarray]:
         key = tuple(int(s) for s in snapshots)
         if self._last is not None and self._last[0] == key:
             return self._last[1]

@@ -158,7 +158,9 @@ def _name(key: str, value: Any) -> str:
 
 def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"Config key {key!r} must be true or false, got {value!r}.")
+        hint = (f" On experiment.py's command line write {key}={value.strip().capitalize()} (Python's spelling)."
+                if isinstance(value, str) and value.strip().lower() in ("true", "false") else "")
+        raise ConfigError(f"Config key {key!r} must be true or false, got {value!r}.{hint}")
     return value
 
 

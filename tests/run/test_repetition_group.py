@@ -40,8 +40,8 @@ def largest_difference(first: pd.DataFrame, second: pd.DataFrame) -> float:
 def test_together_equals_one_at_a_time_and_weights_only_runs_reestimate_and_plot(python, tmp_path):
     together, log = experiment(python, tmp_path, "together", "parallel_runs=2")
     assert "one at a time" not in log
-    alone, _ = experiment(python, tmp_path, "alone", "parallel_runs=1", "batched_repetitions=false",
-                          "store_activations=false",
+    alone, _ = experiment(python, tmp_path, "alone", "parallel_runs=1", "batched_repetitions=False",
+                          "store_activations=False",
                           'plotters=[["plotter.informationplane", {}], ["plotter.activations", {}]]')
 
     measures = pd.read_csv(together / "information_measures.csv")
