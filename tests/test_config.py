@@ -101,4 +101,4 @@ def test_the_model_plugin_declares_the_optimizers_and_activations_it_accepts():
                                 "activation_fn": "gelu"})
     assert (settings["optimizer"], settings["activation_fn"]) == ("rmsprop", "gelu")
     with pytest.raises(ConfigError, match=r"'activation_fn' has the unknown value 'tanh'.*Valid values: gelu"):
-        validate_config({"model": "tests.models.declaring_model", "optimizer": "rmsprop"})
+        validate_config({"model": "tests.models.declaring_model", "optimizer": "rmsprop", "activation_fn": "tanh"})

@@ -14,8 +14,8 @@ from deep_bottleneck.batch.config_grid import BatchConfig, read_batch_configs
 from deep_bottleneck.config import validate_config
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.eval_tools.run_store import RunStore
+from deep_bottleneck.store.file_store import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT_SCRIPT = PROJECT_ROOT / "experiment.py"
 #: Where the runners write job output, logs and the files of grid configs, unless told otherwise.
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "output"

@@ -13,6 +13,7 @@ from tests.datasets.image_files import write_fashion_mnist_folder, write_mnist_n
 ARGUMENTS = {
     ("dataset", "datasets.mnist"): lambda folder: {"path": str(write_mnist_npz(folder / "mnist.npz"))},
     ("dataset", "datasets.fashion_mnist"): lambda folder: {"path": str(write_fashion_mnist_folder(folder / "f"))},
+    ("model", "models.conv"): lambda folder: {"input_size": 64},  # an 8 x 8 image
     ("estimator", "mi_estimator.ksg"): lambda folder: {"tolerance": 0.05},
     ("estimator", "mi_estimator.edge"): lambda folder: {"tolerance": 0.05},
     ("estimator", "mi_estimator.autoregressive"): lambda folder: {"tolerance": 0.1, "fit_epochs": 5},
