@@ -3,7 +3,7 @@
     .venv/bin/python bench/study.py                       # 50 repetitions, binning + KDE upper + KDE lower + planes
     .venv/bin/python bench/study.py --runs 5 --reference e4be018   # also check every measure against that commit
     .venv/bin/python bench/study.py --weights-only        # store_activations=false: disk in megabytes
-    .venv/bin/python bench/study.py --runs 5 --epochs 800 --t1-epochs 800   # a quick look
+    .venv/bin/python bench/study.py --runs 5 --epochs 400 --t1-epochs 400   # a quick look, ratios to T1 at 400 epochs
 
 First measures T1: the hand-written ``jax.jit`` loop of ``bench/training_speed.py`` training one canonical network
 (one step per batch, activations written at the stepped schedule) for ``--t1-epochs`` (8000) epochs, in this
@@ -59,10 +59,12 @@ def main() -> int:
     parser.add_argument("--reference", metavar="COMMIT", help="compare every measure with this commit's code")
     args = parser.parse_args()
 
-    t1 = measure_t1(args.t1_epochs)
-    t1_note = "" if args.t1_epochs == 8000 else f" (scaled from {args.t1_epochs} epochs)"
-    t1 *= 8000 / args.t1_epochs
-    print(f"T1 (hand-written jax.jit loop, one canonical network, 8000 epochs){t1_note}: {t1:.1f} s")
+    epochs = args.epochs or 8000
+    t1 = measure_t1(args.t1_epochs) * epochs / args.t1_epochs
+    note = "" if args.t1_epochs == epochs else f" (measured over {args.t1_epochs} epochs, scaled)"
+    name = "T1" if epochs == 8000 else f"T1 at {epochs} epochs"
+    print(f"{name} (hand-written jax.jit loop, one canonical network, {epochs} epochs){note}: {t1:.1f} s; "
+          f"the ratios below are to it")
     overrides = [f"n_runs={args.runs}"] + ([f"epochs={args.epochs}"] if args.epochs else [])
     overrides += ["store_activations=False"] if args.weights_only else []
     overrides += ["batched_repetitions=False"] if args.one_at_a_time else []
