@@ -36,7 +36,7 @@ $(VENV)/.installed-mongo: $(VENV)/.installed-base requirements/mongo-server.txt
 
 # A local MongoDB (SecantusDB) on .mongo-data at mongodb://127.0.0.1:$(MONGO_PORT)/ until Ctrl-C.
 mongo: $(VENV)/.installed-mongo
-	$(BIN)/python -m deep_bottleneck.cli.mongo_server --data-dir .mongo-data --port $(MONGO_PORT)
+	$(BIN)/python -m deep_bottleneck.cli.mongo_server --data_dir .mongo-data --port $(MONGO_PORT)
 
 bench: install-dev
 	$(BIN)/python bench/training_speed.py

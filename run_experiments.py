@@ -2,7 +2,8 @@
 
     python run_experiments.py -d configs/ --scheduler sge     # qsub experiment.sge <config>
     python run_experiments.py -d configs/ --scheduler slurm   # sbatch infrastructure/grid/experiment.slurm <config>
-    python run_experiments.py -d configs/grids/activation_functions.json --scheduler slurm --wait
+    python run_experiments.py -d configs/grids/cohort_activation_functions.json --scheduler slurm --wait
+    python run_experiments.py -d configs/ --scheduler slurm with epochs=20   # updates for every config
 
 One job per config; their ids are printed. Configs with a completed run in the store are skipped (--force
 submits them again). The jobs do not depend on the folder this is called from: each is told this project's
@@ -19,7 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from deep_bottleneck.errors import DeepBottleneckError  # noqa: E402
-from deep_bottleneck.batch.experiment_batch import batch_argument_parser, plan_batch, report_plan  # noqa: E402
+from deep_bottleneck.batch.experiment_batch import (  # noqa: E402
+    batch_argument_parser, parse_batch_command_line, plan_batch, report_plan,
+)
 from deep_bottleneck.batch.scheduler_jobs import (  # noqa: E402
     SCHEDULERS, SchedulerError, submission_command, submit, wait_for_jobs,
 )
@@ -30,9 +33,9 @@ def main() -> int:
     parser = batch_argument_parser(__doc__)
     parser.add_argument("--scheduler", choices=SCHEDULERS, default="sge")
     parser.add_argument("--wait", action="store_true", help="wait for the jobs and report their exit statuses")
-    args = parser.parse_args()
     try:
-        planned = plan_batch(args.path, args.seed, args.force)
+        args, updates = parse_batch_command_line(parser, sys.argv[1:])
+        planned = plan_batch(args.path, args.seed, args.force, updates=updates)
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -45,7 +48,8 @@ def main() -> int:
             continue
         config_file = item.config.config_file(output_dir / "grid-configs")
         try:
-            command = submission_command(args.scheduler, config_file, args.seed, output_dir, python=sys.executable)
+            command = submission_command(args.scheduler, config_file, args.seed, output_dir, python=sys.executable,
+                                         updates=updates)
             job_id = submit(command)
         except (ValueError, SchedulerError) as exc:
             print(f"error: {exc}", file=sys.stderr)

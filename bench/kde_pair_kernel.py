@@ -1,17 +1,20 @@
-"""KDE kernel sums per snapshot on the canonical activations: today's kernel against an earlier commit's, both
-against a float64 evaluation.
+"""Both KDE bounds per snapshot on the canonical activations: today's estimator against an earlier commit's, both
+against a float64 evaluation of the formulas.
 
-    .venv/bin/python bench/kde_pair_kernel.py [--reference 3d528a7] [--activations FILE]
+    .venv/bin/python bench/kde_pair_kernel.py [--reference 78c67f8] [--activations FILE] [--all-snapshots]
 
 Activations: bench/results/tishby_tanh_8000_epochs.h5 (made by bench/estimators.py), or any activation file of a
-run. For one snapshot of every layer at three epochs (first, middle, last), both bounds (s2 = 0.001, both classes):
-best of 3 wall times of ``kde.kernel_sums`` and the largest error of a row's log-sum against float64 sums.
+run. For one snapshot of every layer at three epochs (first, middle, last), both bounds (s2 = 0.001, both classes)
+from one ``estimate_both`` call: best of 3 CPU times (one thread; the pipeline runs snapshots in parallel threads)
+and the largest difference of the four values from ``bench/naive_estimators.py``'s float64 evaluation. With
+``--all-snapshots``, the CPU time of every snapshot of every layer too (what one repetition's KDE costs).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,75 +23,94 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import deep_bottleneck  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
+import naive_estimators  # noqa: E402
 from deep_bottleneck.activation_file import ActivationFile  # noqa: E402
 from deep_bottleneck.mi_estimator import _kde as kde  # noqa: E402
 
 DEFAULT_ACTIVATIONS = PROJECT_ROOT / "bench" / "results" / "tishby_tanh_8000_epochs.h5"
 NOISE_VARIANCE = 0.001
+#: Where the KDE modules lived, before and after the layout change.
+MODULE_NAMES = [("kde", "kde_pair_kernel"), ("_kde", "_kde_pair_kernel")]
 
 
-def module_of_commit(commit: str, directory: Path):
-    """``deep_bottleneck/mi_estimator/kde.py`` as it was at ``commit``, imported under another name."""
-    source = subprocess.run(["git", "show", f"{commit}:deep_bottleneck/mi_estimator/kde.py"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, check=True).stdout
+def kde_of_commit(commit: str, directory: Path):
+    """The KDE module (and its pair kernel) as they were at ``commit``, imported under other names."""
+    for estimator_name, kernel_name in MODULE_NAMES:
+        sources = [subprocess.run(["git", "show", f"{commit}:deep_bottleneck/mi_estimator/{name}.py"],
+                                  cwd=PROJECT_ROOT, capture_output=True, text=True) for name in (estimator_name,
+                                                                                                  kernel_name)]
+        if all(source.returncode == 0 for source in sources):
+            break
+    else:
+        sys.exit(f"commit {commit} has no KDE module under {MODULE_NAMES}")
+    kernel_module = f"{kernel_name.lstrip('_')}_{commit}"
+    (directory / f"{kernel_module}.py").write_text(sources[1].stdout)
+    estimator_source = re.sub(rf"deep_bottleneck\.mi_estimator\.{kernel_name}\b", kernel_module, sources[0].stdout)
     path = directory / f"kde_{commit}.py"
-    path.write_text(source)
+    path.write_text(estimator_source)
+    sys.path.insert(0, str(directory))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def float64_log_sums(activations: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    rows = activations.astype(np.float64)
-    distances = np.stack([np.square(rows - row).sum(axis=1) for row in rows])
-    scale = 1.0 / (8.0 * NOISE_VARIANCE)
-    return np.log(np.stack([np.exp(-scale * distances).sum(axis=1),
-                            np.exp(-4.0 * scale * distances).sum(axis=1)]))
+def both_bounds(module, activations: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    bounds = module.KDEBoundEstimator(NOISE_VARIANCE, "upper").estimate_both(activations, labels)
+    return np.array([*bounds["upper"], *bounds["lower"]])
 
 
-def measure(module, activations: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+def measure(module, activations: np.ndarray, labels: np.ndarray, repeats: int = 3) -> tuple[float, np.ndarray]:
+    """Best CPU seconds of ``repeats`` calls, and the four values (upper and lower I(X;T), I(T;Y))."""
     best = np.inf
-    for _ in range(3):
-        started = time.perf_counter()
-        sums = module.kernel_sums(activations, labels, NOISE_VARIANCE, 2)
-        best = min(best, time.perf_counter() - started)
-    # Rows were merged; expand back with the multiplicities to compare row by row.
-    _, inverse = np.unique(activations, axis=0, return_inverse=True)
-    log_sums = np.log(np.stack([sums.lower.sum(axis=1)[inverse.ravel()], sums.upper.sum(axis=1)[inverse.ravel()]]))
-    return best, log_sums
+    for _ in range(repeats):
+        started = time.process_time()
+        values = both_bounds(module, activations, labels)
+        best = min(best, time.process_time() - started)
+    return best, values
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", help="commit whose kde.py to time as well")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reference", help="commit whose KDE estimator to time as well")
     parser.add_argument("--activations", type=Path, default=DEFAULT_ACTIVATIONS)
+    parser.add_argument("--all-snapshots", action="store_true")
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        reference = module_of_commit(arguments.reference, Path(directory)) if arguments.reference else None
-        totals = {"now": 0.0, "reference": 0.0}
-        with ActivationFile(arguments.activations) as store:
-            labels = store.labels
-            snapshots = [0, len(store.epochs) // 2, len(store.epochs) - 1]
-            for name, dataset in store.layers():
-                for snapshot in snapshots:
-                    activations = dataset[snapshot]
-                    exact = float64_log_sums(activations, labels)
-                    line = f"{name} epoch {int(store.epochs[snapshot]):5d} width {activations.shape[1]:2d}:"
-                    for label, module in (("now", kde), ("reference", reference)):
-                        if module is None:
-                            continue
-                        seconds, log_sums = measure(module, activations, labels)
-                        totals[label] += seconds
-                        line += f"  {label} {seconds * 1e3:7.1f} ms (error {np.abs(log_sums - exact).max():.1e})"
-                    print(line, flush=True)
-        print(f"total now: {totals['now']:.3f} s" + (f", reference {arguments.reference}: {totals['reference']:.3f} s"
-                                                      f" ({totals['reference'] / totals['now']:.2f}x)"
-                                                      if reference else ""))
+    with tempfile.TemporaryDirectory() as directory, ActivationFile(arguments.activations) as store:
+        modules = {"now": kde}
+        if arguments.reference:
+            modules[arguments.reference] = kde_of_commit(arguments.reference, Path(directory))
+        labels = store.labels
+        layers = {name: dataset[:] for name, dataset in store.layers()}
+        for module in modules.values():  # compile, or load the compiled kernels
+            for activations in layers.values():
+                both_bounds(module, activations[0, :64], labels[:64])
+        totals = dict.fromkeys(modules, 0.0)
+        for name, activations in layers.items():
+            for snapshot in [0, len(store.epochs) // 2, len(store.epochs) - 1]:
+                exact = np.array([value for bound in ("upper", "lower") for value in naive_estimators.kde_bound(
+                    activations[snapshot], labels, NOISE_VARIANCE, bound)])
+                line = f"{name} epoch {int(store.epochs[snapshot]):5d} width {activations.shape[2]:2d}:"
+                for label, module in modules.items():
+                    seconds, values = measure(module, activations[snapshot], labels)
+                    totals[label] += seconds
+                    line += f"  {label} {seconds * 1e3:6.1f} ms (|difference| {np.abs(values - exact).max():.1e})"
+                print(line, flush=True)
+        print("18 snapshots, CPU: " + ", ".join(f"{label} {seconds:.3f} s" for label, seconds in totals.items()))
+        if arguments.all_snapshots:
+            for label, module in modules.items():
+                started = time.process_time()
+                for activations in layers.values():
+                    for snapshot in activations:
+                        both_bounds(module, snapshot, labels)
+                seconds = time.process_time() - started
+                count = sum(len(activations) for activations in layers.values())
+                print(f"every snapshot of every layer ({count}), {label}: {seconds:.2f} s CPU "
+                      f"({seconds / len(store.epochs) * 1e3:.1f} ms per snapshot of all layers)", flush=True)
 
 
 if __name__ == "__main__":

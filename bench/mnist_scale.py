@@ -1,10 +1,14 @@
 """An MNIST-size experiment's costs, on generated MNIST-shaped data (no download): one training epoch of
 784-1024-20-20-20-10 on 60000 rows (batch 128), recording all layers' activations on 10000 test rows, and the
-estimators (binning, KDE upper, KDE lower, both KDE bounds in one pass) on one such snapshot.
+estimators (binning, KDE upper, KDE lower, both KDE bounds in one pass) on one such snapshot of the trained net.
 
-Each phase runs in its own process so that its peak memory (max RSS) is its own.
+Each phase runs in its own process so that its peak memory (max RSS) is its own. Each estimator first runs on 64
+rows of every layer (numba loads or compiles its kernels there; timed apart), then on the snapshot. Both bounds
+in one pass are checked against a float64 evaluation of the formulas (``naive_estimators.kde_bounds_blocked``)
+and timed against T1, measured first in the same invocation (``bench/t1.py``; issue 17's target: 2 s x T1 / 24.5 s).
 
     python bench/mnist_scale.py [--epochs 2] [--activation tanh] [--noise 0.001] [--bin-width 0.07]
+                                [--t1-epochs 8000] [--no-check]
 
 Data: 70000 rows of 784 values in [-1, 1]: a smoothed random image per class plus noise; the label is the class.
 """
@@ -22,11 +26,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np  # noqa: E402
 
 ARCHITECTURE = [1024, 20, 20, 20]
+#: Issue 17's target for both KDE bounds on one snapshot, on a machine where T1 = 24.5 s.
+BOTH_BOUNDS_TARGET_SECONDS = 2.0
 N_TRAIN, N_TEST, N_CLASSES, N_INPUTS = 60000, 10000, 10, 784
 BATCH_SIZE = 128
 
@@ -112,18 +119,33 @@ def estimate(args) -> dict:
     loaded = peak_rss_mb()
     if args.estimate == "both":
         estimator = KDEBoundEstimator(args.noise, "upper")
-        run = lambda activations: estimator.estimate_both(activations[0], labels)  # noqa: E731
+        run = lambda activations, labels: estimator.estimate_both(activations[0], labels)  # noqa: E731
     else:
         width = {"binning": args.bin_width}.get(args.estimate, args.noise)
         estimator = plugins.load_plugin("estimator", f"mi_estimator.{args.estimate}", discretization_range=width)
-        run = lambda activations: estimator.estimate_snapshots(activations, labels)  # noqa: E731
-    seconds, results = {}, {}
+        run = lambda activations, labels: estimator.estimate_snapshots(activations, labels)  # noqa: E731
+    started = time.perf_counter()
+    for activations in layers.values():  # numba loads (or compiles) its kernels
+        run(activations[:, :64], labels[:64])
+    first_call = time.perf_counter() - started
+    seconds, results, cpu_started = {}, {}, time.process_time()
     for name, activations in layers.items():
         started = time.perf_counter()
-        results[name] = run(activations)
+        results[name] = run(activations, labels)
         seconds[name] = time.perf_counter() - started
-    return {"seconds": seconds, "total_s": sum(seconds.values()), "peak_rss_mb": peak_rss_mb(),
-            "peak_rss_data_loaded_mb": loaded, "results": {k: str(v) for k, v in results.items()}}
+    cpu = time.process_time() - cpu_started
+    peak = peak_rss_mb()  # before the float64 check, which holds blocks of 1000 x N float64 distances
+    difference = None
+    if args.estimate == "both" and args.check:
+        import naive_estimators
+
+        exact = {name: naive_estimators.kde_bounds_blocked(activations[0], labels, args.noise)
+                 for name, activations in layers.items()}
+        difference = max(abs(results[name][bound][which] - exact[name][bound][which])
+                         for name in layers for bound in ("upper", "lower") for which in (0, 1))
+    return {"seconds": seconds, "total_s": sum(seconds.values()), "cpu_s": cpu, "first_call_s": first_call,
+            "peak_rss_mb": peak, "peak_rss_data_loaded_mb": loaded, "largest_difference": difference,
+            "results": {k: str(v) for k, v in results.items()}}
 
 
 def in_subprocess(arguments: list[str]) -> dict:
@@ -139,6 +161,9 @@ def main() -> None:
     parser.add_argument("--activation", default="tanh")
     parser.add_argument("--noise", type=float, default=0.001, help="KDE noise variance s2")
     parser.add_argument("--bin-width", type=float, default=0.07)
+    parser.add_argument("--t1-epochs", type=int, default=8000, help="epochs of the T1 measurement (bench/t1.py)")
+    parser.add_argument("--no-check", dest="check", action="store_false",
+                        help="skip the float64 evaluation of both bounds")
     parser.add_argument("--phase", choices=["train", "estimate"], help=argparse.SUPPRESS)
     parser.add_argument("--estimate", help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", help=argparse.SUPPRESS)
@@ -150,6 +175,14 @@ def main() -> None:
         print(json.dumps(estimate(args)))
         return
     common = ["--activation", args.activation, "--noise", str(args.noise), "--bin-width", str(args.bin_width)]
+    if not args.check:
+        common.append("--no-check")
+    from t1 import REFERENCE_T1_SECONDS, measure_t1
+
+    t1, t1_cpu = measure_t1(args.t1_epochs)
+    target = BOTH_BOUNDS_TARGET_SECONDS * t1 / REFERENCE_T1_SECONDS
+    print(f"T1 = {t1:.2f} s wall, {t1_cpu:.2f} s CPU (load average {os.getloadavg()[0]:.1f}); target for both KDE "
+          f"bounds on one snapshot: {BOTH_BOUNDS_TARGET_SECONDS} s x T1 / {REFERENCE_T1_SECONDS} s = {target:.2f} s")
     with tempfile.TemporaryDirectory() as folder:
         snapshot = str(Path(folder) / "snapshot.h5")
         trained = in_subprocess(["--phase", "train", "--epochs", str(args.epochs), "--snapshot", snapshot, *common])
@@ -167,9 +200,15 @@ def main() -> None:
             result = in_subprocess(["--phase", "estimate", "--estimate", name, "--snapshot", snapshot, *common])
             per_layer = ", ".join(f"{layer} {s:.2f}" for layer, s in result["seconds"].items())
             label = {"both": "upper+lower, one pass"}.get(name, name)
-            print(f"  {label:22} one snapshot: {result['total_s']:.2f} s ({per_layer}); peak RSS "
-                  f"{result['peak_rss_mb']:.0f} MB ({result['peak_rss_data_loaded_mb']:.0f} MB with the snapshot "
-                  f"loaded)")
+            print(f"  {label:22} one snapshot: {result['total_s']:.2f} s, CPU {result['cpu_s']:.2f} s ({per_layer}; "
+                  f"first call on 64 rows {result['first_call_s']:.2f} s); peak RSS {result['peak_rss_mb']:.0f} MB "
+                  f"({result['peak_rss_data_loaded_mb']:.0f} MB with the snapshot loaded)")
+            if name == "both":
+                print(f"    = {result['total_s'] / t1:.4f} T1 wall, {result['cpu_s'] / t1_cpu:.4f} T1's CPU: "
+                      f"{result['total_s'] / target:.2f} x the target by wall time, "
+                      f"{result['cpu_s'] / t1_cpu * REFERENCE_T1_SECONDS / BOTH_BOUNDS_TARGET_SECONDS:.2f} x by CPU "
+                      f"time" + (f"; largest difference from float64: {result['largest_difference']:.1e} bits"
+                                 if result["largest_difference"] is not None else ""))
 
 
 if __name__ == "__main__":

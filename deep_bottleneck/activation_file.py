@@ -7,11 +7,13 @@ Layout of a file::
     /layers/<name>            float32 [S, N, width]  activations of layer <name>, one row per snapshot
     /weights/<name>/<weight>  float32 [S, ...]       each weight of layer <name> (kernel, bias, ...) at each snapshot
     /inputs                   float32 [N, ...]       the rows themselves (only in files without /layers)
-    attrs: split, layer_names, layer_widths, activations_stored, model (the model's Keras JSON, where it has one)
+    attrs: split, layer_names, distinct_inputs (how many of the N input rows differ; absent in older files),
+           layer_widths, activations_stored, model (the model's Keras JSON, where it has one)
 
 A file written with ``store_activations=False`` holds no ``/layers``: ``ActivationFile.layer`` then recomputes a
 layer's activations from the stored weights, model and rows on demand, so readers see the same arrays either way.
-Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it.
+Each snapshot is flushed to disk as it is written, so a crash loses nothing recorded before it. A snapshot the
+disk has no room for is not started (``RecordWriteError``), so the snapshots before it stay readable.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from typing import Any, Iterator, Sequence
 import h5py
 import numpy as np
 
-from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.errors import DamagedFileError, DeepBottleneckError
 from deep_bottleneck.layer_outputs import layer_activations
+from deep_bottleneck.record_file import check_free_space, reported_write_failures, write_failure
 
 
 class ActivationWriter:
     """Appends snapshots of all layers' activations to an HDF5 file.
+
+    The file is open only while a snapshot is written, so a process killed between snapshots leaves a complete
+    file (HDF5 keeps no file consistent that is open when its process dies).
 
     Args:
         path: File to create (its folder is created if missing).
@@ -37,6 +43,7 @@ class ActivationWriter:
         labels: Class index of each row, [N].
         split: Which split the rows are (``training``, ``test`` or ``full_dataset``).
         expected_snapshots: Expected number of snapshots (sizes the file; it grows if needed).
+        distinct_inputs: How many of the rows' inputs differ from each other; None when unknown.
         weight_shapes: Per layer, ``(name, shape)`` of each of its weights; they are stored at every snapshot.
         store_activations: Whether the activations are stored; without them ``model_json`` and ``inputs`` are
             needed, to recompute the activations.
@@ -46,64 +53,81 @@ class ActivationWriter:
 
     def __init__(
         self, path: Path, layer_names: Sequence[str], widths: Sequence[int],
-        labels: np.ndarray, split: str, expected_snapshots: int = 0,
+        labels: np.ndarray, split: str, expected_snapshots: int = 0, distinct_inputs: int | None = None,
         weight_shapes: Sequence[Sequence[tuple[str, tuple[int, ...]]]] = (), store_activations: bool = True,
         model_json: str | None = None, inputs: np.ndarray | None = None,
     ) -> None:
         if not store_activations and (model_json is None or inputs is None or len(weight_shapes) != len(widths)):
             raise ValueError("a file without activations needs the model's JSON, the inputs and every layer's weights")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.path, "w")
-        self._file.attrs["split"] = split
-        self._file.attrs["layer_names"] = list(layer_names)
-        self._file.attrs["layer_widths"] = [int(width) for width in widths]
-        self._file.attrs["activations_stored"] = bool(store_activations)
-        if model_json is not None:
-            self._file.attrs["model"] = model_json
-        self._file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
-        if not store_activations:
-            self._file.create_dataset("inputs", data=np.asarray(inputs, dtype=np.float32), compression="gzip")
-        self._epochs = self._file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
+        self.layer_names = list(layer_names)
+        self.store_activations = store_activations
+        self._weight_names = [[f"weights/{layer}/{name}" for name, _ in shapes]
+                              for layer, shapes in zip(self.layer_names, weight_shapes)]
         n_rows = len(labels)
-        self._layers = [
-            self._file.create_dataset(
-                f"layers/{name}", shape=(0, n_rows, width), maxshape=(None, n_rows, width),
-                dtype=np.float32, chunks=(1, n_rows, width),
-            )
-            for name, width in zip(layer_names, widths)
-        ] if store_activations else []
         chunk_snapshots = max(1, min(64, expected_snapshots))
-        self._weights = [
-            [self._file.create_dataset(
-                f"weights/{layer}/{name}", shape=(0, *shape), maxshape=(None, *shape), dtype=np.float32,
-                chunks=(chunk_snapshots, *shape)) for name, shape in shapes]
-            for layer, shapes in zip(layer_names, weight_shapes)
-        ]
+        with reported_write_failures(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with h5py.File(self.path, "w") as file:
+                file.attrs["split"] = split
+                file.attrs["layer_names"] = self.layer_names
+                file.attrs["layer_widths"] = [int(width) for width in widths]
+                file.attrs["activations_stored"] = bool(store_activations)
+                if model_json is not None:
+                    file.attrs["model"] = model_json
+                if distinct_inputs is not None:
+                    file.attrs["distinct_inputs"] = int(distinct_inputs)
+                file.create_dataset("labels", data=np.asarray(labels, dtype=np.int32))
+                file.create_dataset("epochs", shape=(0,), maxshape=(None,), dtype=np.int64)
+                if not store_activations:
+                    file.create_dataset("inputs", data=np.asarray(inputs, dtype=np.float32), compression="gzip")
+                for name, width in zip(self.layer_names, widths):
+                    if store_activations:
+                        file.create_dataset(f"layers/{name}", shape=(0, n_rows, width),
+                                            maxshape=(None, n_rows, width), dtype=np.float32,
+                                            chunks=(1, n_rows, width))
+                for names, (_, shapes) in zip(self._weight_names, zip(self.layer_names, weight_shapes)):
+                    for path, (_, shape) in zip(names, shapes):
+                        file.create_dataset(path, shape=(0, *shape), maxshape=(None, *shape), dtype=np.float32,
+                                            chunks=(chunk_snapshots, *shape))
         self.n_snapshots = 0
 
     def append(self, epoch: int, activations: Sequence[np.ndarray],
                weights: Sequence[Sequence[np.ndarray]] = ()) -> None:
         """Write the activations and weights of every layer at the end of ``epoch`` (the weights in the order of
-        ``weight_shapes``)."""
+        ``weight_shapes``).
+
+        Raises:
+            RecordWriteError: The disk has no room for the snapshot (nothing of it is written) or the write failed.
+        """
+        if len(weights) != len(self._weight_names):
+            raise ValueError(f"weights of {len(weights)} layers given, {len(self._weight_names)} expected")
+        arrays = [np.asarray(values, dtype=np.float32) for values in activations] if self.store_activations else []
+        weight_arrays = [np.asarray(value, dtype=np.float32) for values in weights for value in values]
+        check_free_space(self.path, sum(array.nbytes for array in arrays + weight_arrays))
         index = self.n_snapshots
-        self._epochs.resize((index + 1,))
-        self._epochs[index] = epoch
-        for dataset, values in zip(self._layers, activations):
-            dataset.resize((index + 1, *dataset.shape[1:]))
-            dataset[index] = np.asarray(values, dtype=np.float32)
-        if len(weights) != len(self._weights):
-            raise ValueError(f"weights of {len(weights)} layers given, {len(self._weights)} expected")
-        for datasets, values in zip(self._weights, weights):
-            for dataset, value in zip(datasets, values):
+        try:
+            file = h5py.File(self.path, "r+")
+        except (OSError, RuntimeError) as exc:
+            raise write_failure(self.path, exc) from None
+        datasets: list = []
+        try:
+            layer_paths = [f"layers/{name}" for name in self.layer_names] if self.store_activations else []
+            weight_paths = [path for names in self._weight_names for path in names]
+            datasets = [file["epochs"], *(file[path] for path in layer_paths + weight_paths)]
+            for dataset in datasets:
                 dataset.resize((index + 1, *dataset.shape[1:]))
-                dataset[index] = np.asarray(value, dtype=np.float32)
+            datasets[0][index] = epoch
+            for dataset, values in zip(datasets[1:], arrays + weight_arrays):
+                dataset[index] = values
+            file.close()
+        except (OSError, RuntimeError) as exc:
+            _abandon(file, datasets, index)
+            raise write_failure(self.path, exc) from None
         self.n_snapshots += 1
-        self._file.flush()
 
     def close(self) -> None:
-        if self._file.id.valid:
-            self._file.close()
+        """Nothing to do: the file is closed after each snapshot (kept for ``with`` and callers that close)."""
 
     def __enter__(self) -> "ActivationWriter":
         return self
@@ -112,12 +136,33 @@ class ActivationWriter:
         self.close()
 
 
+def _abandon(file: h5py.File, datasets: list, n_snapshots: int) -> None:
+    """After a failed write: drop the partial snapshot and let go of the file, ignoring further errors (HDF5
+    otherwise retries the failed write, and crashes, when the process ends)."""
+    for dataset in datasets:
+        try:
+            dataset.resize((n_snapshots, *dataset.shape[1:]))
+        except (OSError, RuntimeError):
+            pass
+    try:
+        file.close()
+    except (OSError, RuntimeError):
+        pass
+
+
 class ActivationFile:
     """Read access to a file written by ``ActivationWriter``; arrays are read on demand."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file = h5py.File(self.path, "r")
+        if not self.path.is_file():
+            raise FileNotFoundError(f"No activation file {self.path}.")
+        try:
+            self._file = h5py.File(self.path, "r")
+            self._file["epochs"], self._file["labels"], self._file.attrs["layer_names"]
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise DamagedFileError(f"Activation file {self.path} is damaged and cannot be read "
+                                   f"({str(exc).splitlines()[0]}).") from None
         self._recomputer: _Recomputer | None = None
 
     @property
@@ -127,6 +172,12 @@ class ActivationFile:
     @property
     def layer_names(self) -> list[str]:
         return [str(name) for name in self._file.attrs["layer_names"]]
+
+    @property
+    def distinct_inputs(self) -> int | None:
+        """How many of the rows' inputs differ from each other; None when the file does not say."""
+        value = self._file.attrs.get("distinct_inputs")
+        return None if value is None else int(value)
 
     @property
     def epochs(self) -> np.ndarray:

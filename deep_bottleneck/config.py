@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import math
 import numbers
+import re
 import warnings
 from importlib import resources
 from types import ModuleType
@@ -35,7 +38,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A finite real number (``inf`` and ``nan``, as ``1e400`` becomes, are not numbers a config can use)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive_int(key: str, value: Any) -> int:
@@ -116,6 +120,15 @@ def _plugin(kind: str) -> Callable[[str, Any], str]:
     return check
 
 
+def _estimator_name(key: str, value: Any) -> str | list[str]:
+    """One estimator plug-in, or the names of the ``estimators`` entries (how a run's stored config records them)."""
+    if isinstance(value, (list, tuple)) and all(isinstance(name, str) for name in value):
+        for name in value:
+            _plugin_module("estimator", key, name)
+        return list(value)
+    return _plugin("estimator")(key, value)
+
+
 def _plugin_list(kind: str) -> Callable[[str, Any], list]:
     """A list of plug-ins, each a name or ``[name, arguments]`` (arguments: list or dict)."""
     def check(key: str, value: Any) -> list:
@@ -174,19 +187,61 @@ def _arguments(key: str, value: Any) -> dict:
     return dict(value)
 
 
+#: Short forms of argument names in estimator labels; other names are shortened to their words' initials.
+ARGUMENT_ABBREVIATIONS = {"discretization_range": "dr", "k": "k"}
+
+
+def _label_value(value: Any) -> str:
+    """An argument's value as label text: letters, digits, ``.``, ``-`` and ``_`` only."""
+    if isinstance(value, (list, tuple)):
+        return "-".join(_label_value(item) for item in value)
+    text = str(value).lower() if isinstance(value, bool) or value is None else str(value)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
+
+
+def _argument_tag(key: str, value: Any, full_names: bool) -> str:
+    """``dr0.01`` for ``discretization_range=0.01``, ``s-adaptive`` for ``strategy="adaptive"``."""
+    short = key if full_names else ARGUMENT_ABBREVIATIONS.get(key, "".join(part[0] for part in key.split("_") if part))
+    text = _label_value(value)
+    return f"{short}{text}" if re.match(r"[-.\d]", text) and not full_names else f"{short}-{text}"
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return list(value) == list(default)
+    return type(value) is not bool and type(default) is not bool and value == default or value is default
+
+
+def changed_arguments(name: str, arguments: dict) -> dict:
+    """The ``arguments`` of estimator plug-in ``name`` whose values differ from its ``load``'s defaults (those
+    without a default included), in name order."""
+    try:
+        parameters = inspect.signature(plugins.load_module("estimator", name).load).parameters
+    except PluginError:
+        parameters = {}
+    return {key: value for key, value in sorted(arguments.items())
+            if key not in parameters or parameters[key].default is inspect.Parameter.empty
+            or not _same_value(value, parameters[key].default)}
+
+
 def estimator_labels(entries: Sequence[Sequence]) -> list[str]:
-    """Short, distinct labels for ``[name, arguments]`` entries: the plug-in's last name part, with its
-    arguments added where two entries share a plug-in.
+    """Short, distinct labels for ``[name, arguments]`` entries, safe in file names and shells: the plug-in's last
+    name part, then each argument whose value differs from the plug-in's default, e.g. ``upper_dr0.01``,
+    ``binning_dr0.5_s-adaptive``; argument names are shortened (``ARGUMENT_ABBREVIATIONS``, else initials) unless
+    that makes two labels equal. The one place labels are made: the measures' ``estimator`` column, the file names
+    of plots and re-estimated measures.
 
     Raises:
         ConfigError: Two entries are the same plug-in with the same arguments.
     """
-    short = [name.rsplit(".", 1)[-1] for name, _ in entries]
-    labels = []
-    for (name, arguments), label in zip(entries, short):
-        if short.count(label) > 1:
-            label += "(" + ",".join(f"{key}={value}" for key, value in sorted(arguments.items())) + ")"
-        labels.append(label)
+    def labels_with(full_names: bool) -> list[str]:
+        return ["_".join([name.rsplit(".", 1)[-1]] + [_argument_tag(key, value, full_names) for key, value
+                                                      in changed_arguments(name, arguments).items()])
+                for name, arguments in entries]
+
+    labels = labels_with(False)
+    if len(set(labels)) < len(labels):
+        labels = labels_with(True)
     if len(set(labels)) < len(labels):
         raise ConfigError(f"Two estimators are configured identically: {[list(e) for e in entries]}.")
     return labels
@@ -214,7 +269,7 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "model_args": _arguments,
     "dataset": _plugin("dataset"),
     "dataset_args": _arguments,
-    "estimator": _plugin("estimator"),
+    "estimator": _estimator_name,
     "estimator_args": _arguments,
     "estimators": _estimators,
     "discretization_range": _positive_number,
@@ -260,7 +315,10 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         settings[key] = copy.deepcopy(value)
     for key, check in KEY_CHECKS.items():
         settings[key] = check(key, settings[key])
+    several_estimators = bool(settings["estimators"])
     settings["estimators"] = _estimator_list(settings)
+    if several_estimators:
+        settings["estimator"] = estimator_names(settings["estimators"])
     # The network family (deep_bottleneck.run.network_family) is the first family_size repetitions.
     settings["n_runs"] = max(settings["n_runs"], settings["family_size"] or 0)
     _check_dataset_and_model_arguments(settings)
@@ -309,13 +367,22 @@ def _check_declared_choices(settings: dict[str, Any]) -> None:
             _choice(*declared)(key, settings[key])
 
 
+def estimator_names(entries: Sequence[Sequence]) -> list[str]:
+    """The plug-in names of ``[name, arguments]`` entries: what a run with ``estimators`` records under
+    ``estimator``, so that Omniboard's ``estimator`` column lists them and ``{"config.estimator": name}`` finds the
+    runs that used ``name``."""
+    return [name for name, _ in entries]
+
+
 def _estimator_list(settings: dict[str, Any]) -> list[list]:
     """The ``estimators`` setting, or the single estimator of ``estimator``, ``discretization_range`` and
     ``estimator_args`` (the original's keys) as a list of one."""
     defaults = default_config()
     single_keys = ("estimator", "discretization_range", "estimator_args")
     if settings["estimators"]:
-        changed = [key for key in single_keys if settings[key] != defaults[key]]
+        names = estimator_names(settings["estimators"])
+        changed = [key for key in single_keys
+                   if settings[key] != defaults[key] and not (key == "estimator" and settings[key] == names)]
         if changed:
             raise ConfigError(
                 f"Config keys {changed} and 'estimators' both choose estimators. With 'estimators', give each "
@@ -323,6 +390,10 @@ def _estimator_list(settings: dict[str, Any]) -> list[list]:
                 f"[\"mi_estimator.upper\", {{\"discretization_range\": 0.001}}]], and drop {changed}."
             )
         return settings["estimators"]
+    if isinstance(settings["estimator"], list):
+        raise ConfigError(f"Config key 'estimator' is a list, {settings['estimator']!r}: several estimators are "
+                          f"given as 'estimators', each a name or [name, {{arguments}}] (a run records their names "
+                          f"under 'estimator').")
     arguments = {"discretization_range": settings["discretization_range"], **settings["estimator_args"]}
     _check_plugin_arguments("estimator", "estimator_args", settings["estimator"],
                             _plugin_module("estimator", "estimator", settings["estimator"]), arguments)

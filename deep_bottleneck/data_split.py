@@ -33,6 +33,14 @@ def make_split(X: np.ndarray, y: np.ndarray, n_classes: int | None = None) -> Da
     return DataSplit(np.asarray(X, dtype=np.float32), y, Y)
 
 
+def distinct_rows(X: np.ndarray) -> int:
+    """How many different rows ``X`` [N, ...] holds (rows compared by their bytes)."""
+    if len(X) == 0:
+        return 0
+    rows = np.ascontiguousarray(np.asarray(X).reshape(len(X), -1))
+    return len(np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()))
+
+
 def construct_full_dataset(training: DataSplit, test: DataSplit) -> DataSplit:
     """Concatenate the training and test splits into the full data set."""
     return DataSplit(*(np.concatenate([a, b]) for a, b in zip(training, test)))

@@ -33,6 +33,14 @@ class DatasetError(DeepBottleneckError):
     """A data set cannot be loaded (a file is missing or malformed)."""
 
 
+class RecordWriteError(DeepBottleneckError):
+    """A record of a run (a JSON record, a CSV, an activation file) could not be written (disk full, read-only)."""
+
+
+class DamagedFileError(DeepBottleneckError):
+    """A stored file exists but cannot be read as what it should be (cut short, overwritten, not that format)."""
+
+
 class ConfigWarning(UserWarning):
     """A config is usable but has something the user should change."""
 

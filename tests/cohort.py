@@ -2,12 +2,17 @@
 (the fixture is registered in tests/conftest.py)."""
 
 import json
+import os
+import shutil
+import subprocess
 
 import pytest
 
-from tests.conftest import run_script
+from tests.conftest import PROJECT_ROOT, run_script
 
 DB = "cohort"
+#: The database of ``cohort_with_a_failure``.
+WITH_FAILURE = "cohort_with_a_failure"
 BASE = {"epochs": 2, "architecture": [6, 4], "n_runs": 1, "seed": 5}
 COHORT = {
     "tanh_adam.json": {"activation_fn": "tanh", "optimizer": "adam"},
@@ -37,3 +42,22 @@ def cohort(mongo_server, python, tmp_path_factory):
     return folder / "runs"
 
 
+@pytest.fixture(scope="session")
+def cohort_with_a_failure(cohort, mongo_server, python, tmp_path_factory):
+    """The cohort's file store and a run that failed on the harmonics data (run 5: its second repetition's process
+    died, so it has the measures of the first and neither plots nor compression.csv), all imported into the
+    MongoDB database ``WITH_FAILURE``."""
+    folder = tmp_path_factory.mktemp("with_failure")
+    shutil.copytree(cohort, folder / "runs")
+    (folder / "crash.json").write_text(json.dumps({**BASE, "n_runs": 2, "callbacks": [
+        ["tests.crash_second_run_callback", {}]]}))
+    failed = run_script(python, "experiment.py", "with", str(folder / "crash.json"), cwd=folder,
+                        env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(folder / "runs")})
+    assert failed.returncode != 0
+    imported = subprocess.run([python, "-m", "deep_bottleneck.cli.mongo_import", "--runs-dir", str(folder / "runs"),
+                               "--mongo-url", mongo_server.url, "--mongo-db", WITH_FAILURE], cwd=folder,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True,
+                              timeout=600)
+    assert imported.returncode == 0, imported.stderr
+    assert "5 imported" in imported.stdout
+    return folder / "runs"

@@ -66,5 +66,5 @@ def run_script(python, script, *arguments, cwd, env_updates=None, timeout=600):
                           capture_output=True, text=True, timeout=timeout)
 
 
-# Registered here so that the tests of every folder can use it.
-from tests.cohort import cohort  # noqa: E402, F401
+# Registered here so that the tests of every folder can use them.
+from tests.cohort import cohort, cohort_with_a_failure  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """Run a batch of experiments on this machine, a few at a time, each ``experiment.py`` in a process of its own.
 
-Each experiment's output goes to a log file. A failing experiment does not stop the others. Ctrl-C (SIGINT)
+Each experiment's output goes to a log file; every ``PROGRESS_SECONDS`` the runner prints the latest progress line of
+each running one. A failing experiment does not stop the others. Ctrl-C (SIGINT)
 stops the batch: no new experiment starts, and each running one is given SIGINT, on which Sacred stores it as
 INTERRUPTED; runs already finished are untouched.
 """
@@ -18,10 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from deep_bottleneck.batch.experiment_batch import PlannedExperiment, experiment_command
+from deep_bottleneck.parent_watch import signal_on_parent_death
+from deep_bottleneck.store.file_store import default_runs_dir
+from deep_bottleneck.store.run_folder import RunFolder
+from deep_bottleneck.store.run_liveness import mark_dead
 
 #: How long an interrupted experiment gets to store itself before it is terminated.
 INTERRUPT_GRACE_SECONDS = 60
 POLL_SECONDS = 0.2
+#: How often the runner prints, for each running experiment, the latest progress line of its log.
+PROGRESS_SECONDS = 60.0
+#: A progress line of an experiment (``deep_bottleneck.progress``): ``run 1/3: epoch 40/100, ...``.
+PROGRESS_LINE = re.compile(r"^run \d+/\d+: .*$", re.M)
 RUN_ID_LINE = re.compile(r'Started run with ID "([^"]+)"')
 #: How an experiment's error line starts: experiment.py's "error: ..." or an exception's "SomeError: ...".
 ERROR_LINE = re.compile(r"^(error: |[A-Z]\w*(Error|Exception|Failed|Config|Interrupt)\w*: )")
@@ -56,6 +65,23 @@ def _run_id(log: Path) -> str | None:
     return match.group(1) if match else None
 
 
+def _killed_by(returncode: int) -> str | None:
+    """``killed by signal 9 (SIGKILL)`` for a process ended by a signal, else None."""
+    if returncode >= 0:
+        return None
+    try:
+        name = f" ({signal.Signals(-returncode).name})"
+    except ValueError:
+        name = ""
+    return f"killed by signal {-returncode}{name}"
+
+
+def latest_progress(log: Path) -> str | None:
+    """The latest progress line an experiment wrote to its log, or None."""
+    lines = PROGRESS_LINE.findall(log.read_text(errors="replace")) if log.exists() else []
+    return lines[-1].strip() if lines else None
+
+
 def _error_line(log: Path) -> str:
     """The experiment's one-line error: the last line of the log that reads as one, else its last line."""
     lines = [line.strip() for line in re.split(r"[\r\n]", log.read_text(errors="replace")) if line.strip()]
@@ -78,14 +104,17 @@ class LocalBatch:
         seed: Seed given to every experiment, or None.
         output_dir: Folder for the files of grid configs; logs go to ``output_dir/local-<time>-<pid>/``.
         python: Interpreter running ``experiment.py``.
+        updates: ``key=value`` config updates given to every experiment.
     """
 
-    def __init__(self, jobs: int, seed: int | None, output_dir: Path, python: str = sys.executable) -> None:
+    def __init__(self, jobs: int, seed: int | None, output_dir: Path, python: str = sys.executable,
+                 updates: list[str] = ()) -> None:
         self.jobs = max(1, jobs)
         self.seed = seed
         self.output_dir = Path(output_dir).resolve()
         self.log_dir = self.output_dir / f"local-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self.python = python
+        self.updates = list(updates)
 
     def _start(self, item: PlannedExperiment) -> _Running:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -93,11 +122,12 @@ class LocalBatch:
         if log.exists():  # another config file of this name, in another folder
             log = self.log_dir / f"{item.name}-{len(list(self.log_dir.iterdir()))}.log"
         command = experiment_command(item.config.config_file(self.output_dir / "grid-configs"), self.seed,
-                                     self.python)
+                                     self.python, self.updates)
         with log.open("w") as output:
             # A process group of its own: Ctrl-C reaches the runner only, which passes it on once.
+            # It is stopped (and stores itself as INTERRUPTED) when the runner dies, however it dies.
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=_interrupted_on_parent_death)
         print(f"started  {item.name} (log: {log})", flush=True)
         return _Running(item, process, log, time.monotonic())
 
@@ -105,9 +135,12 @@ class LocalBatch:
     def _finished(running: _Running, interrupted: bool = False) -> Outcome:
         code = running.process.returncode
         status = "completed" if code == 0 else "interrupted" if interrupted else "failed"
+        killed = _killed_by(code)
+        error = None if code == 0 else killed or _error_line(running.log)
         outcome = Outcome(running.item.name, running.item.source, status, _run_id(running.log),
-                          time.monotonic() - running.started, running.log,
-                          None if code == 0 else _error_line(running.log))
+                          time.monotonic() - running.started, running.log, error)
+        if killed and outcome.run_id is not None and (default_runs_dir() / str(outcome.run_id)).is_dir():
+            mark_dead(RunFolder(default_runs_dir() / str(outcome.run_id)), killed)
         note = f"run {outcome.run_id}" if outcome.run_id else "no run"
         print(f"{status:<9} {outcome.name} ({note}, {outcome.seconds:.1f} s)"
               + (f": {outcome.error}" if outcome.error and not interrupted else ""), flush=True)
@@ -123,8 +156,12 @@ class LocalBatch:
                 outcomes[index] = Outcome(item.name, item.source, "skipped", run_id=item.stored_run)
         waiting = [index for index, item in enumerate(planned) if item.runnable]
         running: dict[int, _Running] = {}
+        last_progress = time.monotonic()
         try:
             while waiting or running:
+                if time.monotonic() - last_progress >= PROGRESS_SECONDS:
+                    last_progress = time.monotonic()
+                    self._print_progress(running.values())
                 while waiting and len(running) < self.jobs:
                     index = waiting.pop(0)
                     running[index] = self._start(planned[index])
@@ -139,6 +176,13 @@ class LocalBatch:
             for index in waiting:
                 outcomes[index] = Outcome(planned[index].name, planned[index].source, "not-started")
         return [outcomes[index] for index in range(len(planned))]
+
+    @staticmethod
+    def _print_progress(running) -> None:
+        for job in running:
+            line = latest_progress(job.log)
+            print(f"running  {job.item.name} ({time.monotonic() - job.started:.0f} s)" + (f": {line}" if line else ""),
+                  flush=True)
 
     def _interrupt(self, running: dict[int, _Running]) -> dict[int, Outcome]:
         """SIGINT to each running experiment (its process group: its workers too); SIGKILL after the grace time
@@ -160,6 +204,10 @@ class LocalBatch:
             job.process.wait()
             outcomes[index] = self._finished(job, interrupted=True)
         return outcomes
+
+
+def _interrupted_on_parent_death() -> None:
+    signal_on_parent_death(signal.SIGTERM)
 
 
 def _signal_group(process: subprocess.Popen, signal_number: int) -> None:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deep_bottleneck.batch.experiment_batch import PROJECT_ROOT
+from deep_bottleneck.batch.experiment_batch import PROJECT_ROOT, experiment_arguments
 
 SCHEDULERS = ("sge", "slurm")
 #: Job scripts; run_experiments.py tells them where the project and its interpreter are in these variables.
@@ -40,6 +40,7 @@ class SchedulerError(Exception):
 
 def submission_command(
     scheduler: str, config: Path, seed: int | None, output_dir: Path, python: str = sys.executable,
+    updates: list[str] = (),
 ) -> list[str]:
     """The command that submits one config to Sun Grid Engine (``qsub``) or Slurm (``sbatch``).
 
@@ -55,6 +56,7 @@ def submission_command(
         seed: Seed given to the experiment, or None for the config's own.
         output_dir: Folder for the job's stdout and stderr.
         python: Interpreter that runs ``experiment.py`` in the job.
+        updates: ``key=value`` config updates given to the experiment after the config.
 
     Raises:
         ValueError: Unknown scheduler, or a path holds a comma (both schedulers split their lists of
@@ -68,7 +70,7 @@ def submission_command(
             raise ValueError(f"{name}={value!r} cannot be passed to a {scheduler} job: the path holds a comma.")
     assignments = [f"{name}={value}" for name, value in variables.items()]
     output_dir = os.path.abspath(output_dir)
-    arguments = [os.path.abspath(config)] + ([f"seed={seed}"] if seed is not None else [])
+    arguments = experiment_arguments(Path(os.path.abspath(config)), seed, list(updates))
     if scheduler == "sge":
         forwarded = [name for name in FORWARDED_SETTINGS if name in os.environ]
         return ["qsub", "-terse", "-o", output_dir, "-e", output_dir, "-v", ",".join(assignments + forwarded),

@@ -3,12 +3,16 @@
 Every ``every`` epochs (and at the last epoch) each layer's activations on the rows MI is estimated on are
 written as a tab-separated tensor file; the rows' classes go to ``metadata.tsv``; ``projector_config.pbtxt``
 (the projector's ``ProjectorConfig`` in protobuf text format) lists every tensor with its shape and metadata.
-``tensorboard --logdir runs/<id>/projector/run_<k>`` shows them; neither TensorBoard nor this package is needed
-to write or read the files.
+A repetition's folder is ``projector/run_<k>``; the ``projector_config.pbtxt`` in ``projector/`` lists the tensors
+of every repetition (named ``run_<k> <layer> epoch <e>``), so ``tensorboard --logdir runs/<id>/projector`` shows all
+repetitions and ``tensorboard --logdir runs/<id>/projector/run_<k>`` one. Neither TensorBoard nor this package is
+needed to write or read the files.
 """
 
 from __future__ import annotations
 
+import fcntl
+import re
 from pathlib import Path
 
 import keras
@@ -19,12 +23,37 @@ from deep_bottleneck.models.base import recorded_layers
 
 CONFIG_FILE = "projector_config.pbtxt"
 METADATA_FILE = "metadata.tsv"
+#: A repetition's folder, as the run folder names it (``store.run_folder``).
+REPETITION_FOLDER = re.compile(r"run_\d+")
+#: Lock file in ``projector/`` taken while the listing of every repetition is rewritten.
+LOCK_FILE = ".projector.lock"
 
 
-def embedding_entry(name: str, tensor_file: str, shape: tuple[int, int]) -> str:
+def embedding_entry(name: str, tensor_file: str, shape: tuple[int, int], metadata_file: str = METADATA_FILE) -> str:
     """One ``embeddings { ... }`` block of a ``ProjectorConfig`` in text format."""
     return (f'embeddings {{\n  tensor_name: "{name}"\n  tensor_path: "{tensor_file}"\n'
-            f'  metadata_path: "{METADATA_FILE}"\n  tensor_shape: {shape[0]}\n  tensor_shape: {shape[1]}\n}}\n')
+            f'  metadata_path: "{metadata_file}"\n  tensor_shape: {shape[0]}\n  tensor_shape: {shape[1]}\n}}\n')
+
+
+def _prefixed_entries(config_text: str, repetition: str) -> str:
+    """The entries of a repetition's ``projector_config.pbtxt`` as seen from ``projector/``: paths into its folder,
+    names that start with the repetition."""
+    text = re.sub(r'tensor_name: "', f'tensor_name: "{repetition} ', config_text)
+    return re.sub(r'(tensor_path|metadata_path): "', rf'\1: "{repetition}/', text)
+
+
+def write_listing_of_every_repetition(root: Path) -> None:
+    """``root/projector_config.pbtxt`` listing the tensors of every ``root/run_<k>/`` folder, rewritten atomically
+    under a lock, since repetitions in other processes write theirs at the same time."""
+    with open(root / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folders = sorted((folder for folder in root.iterdir()
+                          if folder.is_dir() and REPETITION_FOLDER.fullmatch(folder.name)
+                          and (folder / CONFIG_FILE).is_file()), key=lambda folder: int(folder.name[4:]))
+        text = "".join(_prefixed_entries((folder / CONFIG_FILE).read_text(), folder.name) for folder in folders)
+        temporary = root / f"{CONFIG_FILE}.tmp"
+        temporary.write_text(text)
+        temporary.replace(root / CONFIG_FILE)
 
 
 class ActivityProjector(keras.callbacks.Callback):
@@ -74,6 +103,8 @@ class ActivityProjector(keras.callbacks.Callback):
         temporary = self.folder / f"{CONFIG_FILE}.tmp"
         temporary.write_text("".join(self._entries))
         temporary.replace(self.folder / CONFIG_FILE)
+        if REPETITION_FOLDER.fullmatch(self.folder.name):
+            write_listing_of_every_repetition(self.folder.parent)
         self._last_written = epoch
 
 

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 
 CONFIG_FILE_SUFFIXES = (".json", ".yaml", ".yml")
+#: experiment.py's own options (also accepted with hyphens, ``--mongo-url``).
+STORAGE_OPTIONS = ("--mongo_url", "--mongo_db", "--mongo_only")
 DEFAULT_NAME = "deep_bottleneck"
 
 STORAGE_HELP = """\
@@ -28,6 +32,7 @@ Storage options (read by deep-bottleneck before Sacred's own options):
   --mongo_db NAME   MongoDB database (else $DEEP_BOTTLENECK_MONGO_DB, default deep_bottleneck).
   --mongo_only      Stop instead of falling back to the file store when MongoDB is unreachable
                     (else $DEEP_BOTTLENECK_MONGO_ONLY=1).
+(Each may also be written with hyphens, --mongo-url, as in every command of deep-bottleneck.)
 Runs always go to the file store: runs/ beside experiment.py, or $DEEP_BOTTLENECK_RUNS_DIR.
 (Sacred's own -m/--mongo_db option below is another way to reach MongoDB; --mongo_db NAME above is read first.)
 A run is named after its config file(s) unless -n/--name NAME is given.
@@ -44,7 +49,8 @@ class StorageFlags:
 
 
 def split_storage_flags(argv: list[str]) -> tuple[StorageFlags, list[str]]:
-    """Take ``--mongo_url``, ``--mongo_db`` and ``--mongo_only`` out of ``argv`` (before ``with``).
+    """Take ``--mongo_url``, ``--mongo_db`` and ``--mongo_only`` (or ``--mongo-url``, ...) out of ``argv`` (before
+    ``with``).
 
     Args:
         argv: The command line, program name first.
@@ -57,7 +63,7 @@ def split_storage_flags(argv: list[str]) -> tuple[StorageFlags, list[str]]:
     """
     values: dict[str, str | bool] = {}
     rest = argv[:1]
-    arguments = iter(argv[1:])
+    arguments = iter(with_documented_spellings(argv[1:], STORAGE_OPTIONS, stop_at="with"))
     for argument in arguments:
         if argument == "with":
             rest += [argument, *arguments]
@@ -152,6 +158,16 @@ def run_name(argv: list[str]) -> str:
     return "+".join(stems) or DEFAULT_NAME
 
 
+def given_run_id(options: list[str]) -> str | None:
+    """The value of Sacred's ``-i/--id`` option among ``options`` (before ``with``), or None."""
+    for index, option in enumerate(options):
+        if option in ("-i", "--id") and index + 1 < len(options):
+            return options[index + 1]
+        if option.startswith("--id="):
+            return option.split("=", 1)[1]
+    return None
+
+
 def usage_error(docopt_message: str) -> str:
     """One line from docopt's usage error (which it hands over as the exit code, with Sacred's usage text)."""
     unknown = re.findall(r"Option\((?:'(-\w)'|None), (?:'(--[\w-]+)'|None)", docopt_message)
@@ -164,10 +180,18 @@ def usage_error(docopt_message: str) -> str:
     return first_line.replace("dummy", "experiment.py") + ("" if first_line.endswith(".") else ".")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's time limit, a dying batch runner): stored by Sacred as an interrupted run."""
+
+
+def _raise_terminated(signal_number: int, frame: object) -> None:
+    raise Terminated(f"stopped by {signal.Signals(signal_number).name}")
+
+
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
     from deep_bottleneck.run.sacred_experiment import create_experiment
-    from deep_bottleneck.store.file_store import default_runs_dir
+    from deep_bottleneck.store.file_store import check_free_run_id, check_runs_dir, default_runs_dir
     from deep_bottleneck.store.mongo import mongo_observer, settings_from_environment
 
     try:
@@ -176,13 +200,27 @@ def main(argv: list[str], project_root: Path) -> int:
         settings = settings_from_environment(flags.mongo_url, flags.mongo_db, flags.mongo_only)
         options = sacred_argv[1:sacred_argv.index("with")] if "with" in sacred_argv else sacred_argv[1:]
         asks_for_help = any(a in ("-h", "--help", "help") for a in options)
+        runs_dir = default_runs_dir(project_root)
+        if not asks_for_help:
+            check_runs_dir(runs_dir)
+            if (run_id := given_run_id(options)) is not None:
+                check_free_run_id(runs_dir, run_id)
         observer = mongo_observer(settings) if settings is not None and not asks_for_help else None
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    experiment = create_experiment(default_runs_dir(project_root), run_name(sacred_argv), observer, STORAGE_HELP)
+    experiment = create_experiment(runs_dir, run_name(sacred_argv), observer, STORAGE_HELP)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    # Workers killed on an interrupt leave their queues' semaphores to multiprocessing's resource tracker, which
+    # removes them and says so in a warning; the tracker process takes its warning options from this list.
+    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
     try:
         run = experiment.run_commandline(sacred_argv)
+    except KeyboardInterrupt as exc:
+        run = experiment.current_run
+        stored = f"run {run._id} stored as {run.status}" if run is not None and run._id is not None else "no run"
+        print(f"interrupted ({str(exc) or 'Ctrl-C'}): {stored}.", file=sys.stderr)
+        return 130
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
             return exit_.code or 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.store.file_store import default_runs_dir
 from deep_bottleneck.store.mongo import DEFAULT_DB, redact, settings_from_environment, unreachable_reason
@@ -15,13 +16,15 @@ from deep_bottleneck.store.mongo_runs import __doc__ as USAGE
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs-dir", type=Path, default=default_runs_dir())
-    parser.add_argument("--mongo-url", help="default: $DEEP_BOTTLENECK_MONGO_URL")
-    parser.add_argument("--mongo-db", help=f"default: $DEEP_BOTTLENECK_MONGO_DB or {DEFAULT_DB}")
-    args = parser.parse_args()
+    parser.add_argument("--runs_dir", type=Path, default=default_runs_dir(),
+                        help="the file store (default: $DEEP_BOTTLENECK_RUNS_DIR or runs/)")
+    parser.add_argument("--mongo_url", help="default: $DEEP_BOTTLENECK_MONGO_URL")
+    parser.add_argument("--mongo_db", help=f"default: $DEEP_BOTTLENECK_MONGO_DB or {DEFAULT_DB}")
+    parser.epilog = "Options may also be written with hyphens (--mongo-url)."
+    args = parser.parse_args(with_documented_spellings(sys.argv[1:], ("--runs_dir", "--mongo_url", "--mongo_db")))
     settings = settings_from_environment(args.mongo_url, args.mongo_db)
     if settings is None:
-        print("error: give --mongo-url or set DEEP_BOTTLENECK_MONGO_URL", file=sys.stderr)
+        print("error: give --mongo_url or set DEEP_BOTTLENECK_MONGO_URL", file=sys.stderr)
         return 2
     reason = unreachable_reason(settings.url)
     if reason:
@@ -35,12 +38,17 @@ def main() -> int:
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for folder, (what, run_id) in outcome.items():
+    for folder, (what, run_id, reason) in outcome.items():
+        if what == "failed":
+            print(f"failed    {folder}: {reason}", file=sys.stderr)
+            continue
         other_id = "" if Path(folder).name == str(run_id) else f" -> MongoDB run {run_id}"
         print(f"{what:9} {folder}{other_id}")
-    counts = {what: [o.outcome for o in outcome.values()].count(what) for what in ("imported", "completed", "skipped")}
-    print(f"{counts['imported']} imported, {counts['completed']} completed, {counts['skipped']} already in MongoDB")
-    return 0
+    counts = {what: [o.outcome for o in outcome.values()].count(what)
+              for what in ("imported", "completed", "skipped", "failed")}
+    print(f"{counts['imported']} imported, {counts['completed']} completed, {counts['skipped']} already in MongoDB, "
+          f"{counts['failed']} failed")
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
+from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import DeepBottleneckError
 from deep_bottleneck.store.local_server import LocalMongoServer
 from deep_bottleneck.store.local_server import __doc__ as USAGE
@@ -14,9 +15,10 @@ from deep_bottleneck.store.local_server import __doc__ as USAGE
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=".mongo-data", help="folder for the data (default: .mongo-data)")
+    parser.add_argument("--data_dir", default=".mongo-data", help="folder for the data (default: .mongo-data)")
     parser.add_argument("--port", type=int, default=27017)
-    args = parser.parse_args()
+    parser.epilog = "Options may also be written with hyphens (--data-dir)."
+    args = parser.parse_args(with_documented_spellings(sys.argv[1:], ("--data_dir",)))
     server = LocalMongoServer(Path(args.data_dir).resolve(), args.port)
     try:
         server.start()

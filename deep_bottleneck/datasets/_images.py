@@ -80,14 +80,30 @@ def load_cached_or_download(
     Raises:
         DatasetError: The named path does not exist, or nothing is cached and the download failed.
     """
+    if check_cached_or_download(name, path, cached, download, expected, is_complete) == "downloaded":
+        return download()
+    return _read_or_explain(read, Path(path).expanduser() if path is not None else cached, expected)
+
+
+def check_cached_or_download(
+    name: str, path: str | None, cached: Path, download: Callable[[], ImageArrays], expected: str,
+    is_complete: Callable[[Path], bool] = Path.exists,
+) -> str:
+    """Make sure the data set's file is there before a run starts: ``"named"`` (``path`` exists), ``"cached"``, or
+    ``"downloaded"`` (by Keras, into its cache; a second ``download()`` reads the cache).
+
+    Raises:
+        DatasetError: As ``load_cached_or_download``.
+    """
     if path is not None:
         if not Path(path).expanduser().exists():
             raise DatasetError(f"The {name} data named in the config is not at {path!r}: put {expected} there.")
-        return _read_or_explain(read, Path(path).expanduser(), expected)
+        return "named"
     if is_complete(cached):
-        return _read_or_explain(read, cached, expected)
+        return "cached"
     try:
-        return download()
+        download()
+        return "downloaded"
     except Exception as exc:
         raise DatasetError(
             f"{name} is not in Keras' cache and could not be downloaded ({type(exc).__name__}: {exc}). "

@@ -8,6 +8,7 @@ from __future__ import annotations
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.datasets._images import (
     FASHION_MNIST_FILES,
+    check_cached_or_download,
     has_fashion_mnist_files,
     image_splits,
     keras_datasets_dir,
@@ -37,3 +38,15 @@ def load(path: str | None = None, downsample: int = 1) -> tuple[DataSplit, DataS
                                      read_fashion_mnist_folder, keras.datasets.fashion_mnist.load_data, EXPECTED,
                                      is_complete=has_fashion_mnist_files)
     return image_splits(arrays, downsample)
+
+
+def check_files(path: str | None = None, downsample: int = 1) -> None:
+    """Make sure the data is there (named, cached, or downloaded now), before a run takes an id.
+
+    Raises:
+        DatasetError: As ``load``.
+    """
+    import keras
+
+    check_cached_or_download("Fashion-MNIST", path, keras_datasets_dir() / "fashion-mnist",
+                             keras.datasets.fashion_mnist.load_data, EXPECTED, is_complete=has_fashion_mnist_files)

@@ -8,7 +8,13 @@ estimator" study).
 from __future__ import annotations
 
 from deep_bottleneck.data_split import DataSplit
-from deep_bottleneck.datasets._images import image_splits, keras_datasets_dir, load_cached_or_download, read_mnist_npz
+from deep_bottleneck.datasets._images import (
+    check_cached_or_download,
+    image_splits,
+    keras_datasets_dir,
+    load_cached_or_download,
+    read_mnist_npz,
+)
 
 EXPECTED = "mnist.npz (Keras' file: arrays x_train [60000, 28, 28], y_train, x_test, y_test as uint8)"
 
@@ -31,3 +37,15 @@ def load(path: str | None = None, downsample: int = 1) -> tuple[DataSplit, DataS
     arrays = load_cached_or_download("MNIST", path, keras_datasets_dir() / "mnist.npz", read_mnist_npz,
                                      keras.datasets.mnist.load_data, EXPECTED)
     return image_splits(arrays, downsample)
+
+
+def check_files(path: str | None = None, downsample: int = 1) -> None:
+    """Make sure the data is there (named, cached, or downloaded now), before a run takes an id.
+
+    Raises:
+        DatasetError: As ``load``.
+    """
+    import keras
+
+    check_cached_or_download("MNIST", path, keras_datasets_dir() / "mnist.npz", keras.datasets.mnist.load_data,
+                             EXPECTED)

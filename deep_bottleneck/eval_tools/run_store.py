@@ -26,13 +26,15 @@ class RunStore(Protocol):
 
 
 def _series(name: str, steps: list, values: list) -> pd.Series:
-    return pd.Series(values, index=pd.Index(steps, name="step"), name=name)
+    """A metric's values indexed by epoch (the step every metric is logged at)."""
+    return pd.Series(values, index=pd.Index(steps, name="epoch"), name=name)
 
 
 class MongoRunStore:
     """Runs written by Sacred's MongoObserver (``runs``, ``metrics``, GridFS)."""
 
-    PROJECTION = {"experiment.name": 1, "config": 1, "status": 1, "artifacts": 1, "start_time": 1}
+    PROJECTION = {"experiment.name": 1, "config": 1, "status": 1, "artifacts": 1, "start_time": 1, "host": 1,
+                  "heartbeat": 1, "dead": 1}
 
     def __init__(self, url: str, db_name: str) -> None:
         import gridfs
@@ -137,7 +139,8 @@ class FileRunStore:
             return None
         run_id = int(folder.name) if folder.name.isdigit() else folder.name
         return {"_id": run_id, "experiment": run.get("experiment", {}), "config": config,
-                "status": run.get("status"), "artifact_names": run.get("artifacts", [])}
+                "status": run.get("status"), "artifact_names": run.get("artifacts", []),
+                **{key: run[key] for key in ("host", "start_time", "heartbeat", "dead") if key in run}}
 
     def _read(self, folders: Iterable[Path]) -> list[dict[str, Any]]:
         ordered = sorted((p for p in folders if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))

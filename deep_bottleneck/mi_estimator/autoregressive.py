@@ -55,17 +55,24 @@ class MaskedDense(keras.layers.Layer):
     """Dense layer whose kernel is multiplied by a fixed 0/1 mask [inputs, outputs]."""
 
     def __init__(self, mask: np.ndarray, activation: str | None, seed: int, use_bias: bool = True,
-                 initial_bias: np.ndarray | None = None, **kwargs):
+                 initial_bias: np.ndarray | None = None, kernel_set_later: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.mask = mask
         self.initial_bias = initial_bias
         self.activation = keras.activations.get(activation)
         self.seed = seed
         self.use_bias = use_bias
+        self.kernel_set_later = kernel_set_later
+
+    def initial_kernel(self):
+        """The kernel's initial value (Glorot uniform from the layer's seed); traceable inside a compiled program."""
+        return keras.initializers.GlorotUniform(seed=self.seed)(self.mask.shape)
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=self.mask.shape, name="kernel",
-                                      initializer=keras.initializers.GlorotUniform(seed=self.seed))
+        # Drawing the initial kernel here runs a random-number program compiled for this shape; a caller that
+        # sets the kernel to ``initial_kernel()`` inside its own compiled program asks for zeros instead.
+        initializer = "zeros" if self.kernel_set_later else keras.initializers.GlorotUniform(seed=self.seed)
+        self.kernel = self.add_weight(shape=self.mask.shape, name="kernel", initializer=initializer)
         initializer = "zeros" if self.initial_bias is None else keras.initializers.Constant(self.initial_bias)
         self.bias = (self.add_weight(shape=(self.mask.shape[1],), name="bias", initializer=initializer)
                      if self.use_bias else None)
@@ -87,17 +94,19 @@ class LastLogs(keras.callbacks.Callback):
 
 
 def build_made(width: int, n_bins: int, n_labels: int, hidden_units: int, learning_rate: float, seed: int,
-               marginal_log_probabilities: np.ndarray) -> keras.Model:
+               marginal_log_probabilities: np.ndarray, kernels_set_later: bool = False) -> keras.Model:
     """A compiled Keras MADE: inputs [one-hot bins of every unit, one-hot label], output [N, width, n_bins].
 
     The output biases start at ``marginal_log_probabilities`` [width * n_bins], so that training starts
-    from the model of independent units and only has to learn their dependences."""
+    from the model of independent units and only has to learn their dependences. With ``kernels_set_later``
+    the kernels start at zero, for a caller that sets each to its layer's ``initial_kernel()``."""
     to_hidden, to_output, direct = made_masks(width, n_bins, n_labels, hidden_units)
     inputs = keras.Input(shape=(to_hidden.shape[0],))
-    hidden = MaskedDense(to_hidden, "relu", seed)(inputs)
-    logits = keras.layers.Add()([MaskedDense(to_output, None, seed + 1,
-                                             initial_bias=marginal_log_probabilities)(hidden),
-                                 MaskedDense(direct, None, seed + 2, use_bias=False)(inputs)])
+    hidden = MaskedDense(to_hidden, "relu", seed, kernel_set_later=kernels_set_later)(inputs)
+    logits = keras.layers.Add()([MaskedDense(to_output, None, seed + 1, initial_bias=marginal_log_probabilities,
+                                             kernel_set_later=kernels_set_later)(hidden),
+                                 MaskedDense(direct, None, seed + 2, use_bias=False,
+                                             kernel_set_later=kernels_set_later)(inputs)])
     probabilities = keras.layers.Softmax()(keras.layers.Reshape((width, n_bins))(logits))
     model = keras.Model(inputs, probabilities)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy")
@@ -113,10 +122,14 @@ def compiled_jax_fit(width: int, n_bins: int, n_labels: int, hidden_units: int, 
     import jax
     import jax.numpy as jnp
 
-    model = build_made(width, n_bins, n_labels, hidden_units, learning_rate, seed, np.zeros(width * n_bins))
+    model = build_made(width, n_bins, n_labels, hidden_units, learning_rate, seed, np.zeros(width * n_bins),
+                       kernels_set_later=True)
     optimizer = model.optimizer
     optimizer.build(model.trainable_variables)
     initial = [variable.value for variable in model.trainable_variables]
+    kernels = {id(layer.kernel): layer for layer in model.layers if isinstance(layer, MaskedDense)}
+    kernel_layers = {index: kernels[id(variable)] for index, variable in enumerate(model.trainable_variables)
+                     if id(variable) in kernels}
     bias_index = next(i for i, variable in enumerate(model.trainable_variables)
                       if variable.path.endswith("bias") and variable.shape == (width * n_bins,))
     non_trainable = [variable.value for variable in model.non_trainable_variables]
@@ -141,15 +154,19 @@ def compiled_jax_fit(width: int, n_bins: int, n_labels: int, hidden_units: int, 
             state = step(state, order[n_batches * batch_size:], inputs, targets)
         return state
 
+    # The initial weights and optimizer state are arguments, not constants of the program: XLA would fold
+    # large constants at compile time (slowly, with "slow operation" alarms on a busy machine).
     @jax.jit
-    def fit_and_score(output_bias, orders, inputs, targets, held_inputs, held_targets):
-        trainable = list(initial)
+    def fit_and_score(start, optimizer_start, output_bias, orders, inputs, targets, held_inputs, held_targets):
+        trainable = list(start)
+        for index, layer in kernel_layers.items():
+            trainable[index] = layer.initial_kernel()
         trainable[bias_index] = output_bias.astype(trainable[bias_index].dtype)
-        state = (trainable, list(optimizer_initial))
+        state = (trainable, list(optimizer_start))
         state, _ = jax.lax.scan(lambda s, order: (epoch(s, order, inputs, targets), None), state, orders)
         return negative_log_likelihood(state[0], held_inputs, held_targets)
 
-    return fit_and_score
+    return functools.partial(fit_and_score, initial, optimizer_initial)
 
 
 class AutoregressiveEstimator:

@@ -18,55 +18,38 @@ neighbour included, the point itself not) and N_d is the number of points of val
 
 Estimates are clipped to [0, log2 N] and [0, H(Y)], the ranges of the true values. Ross's estimator
 is exact for rows farther apart than the noise up to a bias of about 1 / (2 M) nats in I(X;T) (clipped
-away at log2 N), and unbiased for independent variables; its variance falls as 1 / (N M). Cost per
-snapshot: k-d trees over the N M points, O(N M log(N M)) for low widths, plus counting the points inside each
-radius, which grows with how many rows coincide (the clustered rows of a trained, saturated layer are the slow
-case) and with the width (k-d trees degrade towards N^2 in wide layers).
+away at log2 N), and unbiased for independent variables; its variance falls as 1 / (N M).
+
+Cost per snapshot: one k-d tree over the N M points (``_kd_tree``), O(N M log(N M)) to build, and one
+search per point that counts the points within its I(X;T) radius (adding whole nodes inside the radius), finds
+the k-th neighbour of its class within that radius (no farther: a row's own draws share its label) and counts
+the points within that second radius. Counts and radii equal brute force's on the same float64 points, ties
+included (``tests/mi_estimator/test_kd_tree.py``). The search costs most where many points crowd a radius
+(the clustered rows of a trained, saturated layer) and in wide layers, where k-d trees prune less.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from deep_bottleneck.mi_estimator.base import NATS_TO_BITS, each_snapshot, entropy_bits
 
 
-def kth_neighbour_distance_within_groups(points: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
-    """Maximum-norm distance of each point to its k-th nearest neighbour among the points of its group.
-
-    Args:
-        points: [P, d] coordinates.
-        groups: [P] group of each point; every group must hold more than ``k`` points.
-        k: Which neighbour (1 = nearest other point).
-    """
-    radius = np.empty(len(points))
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group)
-        distances, _ = cKDTree(points[members]).query(points[members], k=[k + 1], p=np.inf)
-        radius[members] = distances[:, 0]
-    return radius
-
-
 def kth_neighbour_distance_within_draws(draws: np.ndarray, k: int) -> np.ndarray:
     """For draws [N, M, d] (M noise draws of each of N rows): the maximum-norm distance of each draw to its
     k-th nearest neighbour among the draws of its own row, as [N * M]."""
+    from deep_bottleneck.mi_estimator import _kd_tree  # numba: loaded on first use
+
     n_rows, n_draws, width = draws.shape
-    rows_per_block = max(1, 2**22 // (n_draws * n_draws * max(width, 1)))
-    radius = np.empty((n_rows, n_draws))
-    for start in range(0, n_rows, rows_per_block):
-        block = draws[start:start + rows_per_block]
-        distances = np.abs(block[:, :, None, :] - block[:, None, :, :]).max(axis=3)
-        radius[start:start + rows_per_block] = np.partition(distances, k, axis=2)[:, :, k]
-    return radius.reshape(-1)
+    return _kd_tree.kth_distance_within_blocks(draws.reshape(n_rows * n_draws, width), n_draws, k + 1)
 
 
-def ross_mi_nats(tree: cKDTree, points: np.ndarray, radius: np.ndarray, group_sizes: np.ndarray, k: int) -> float:
-    """Ross's estimate in nats from each point's within-group k-th neighbour radius and its group's size."""
-    within = tree.query_ball_point(points, radius, p=np.inf, return_length=True) - 1
-    n_points = len(points)
-    return float(digamma(n_points) - digamma(group_sizes).mean() + digamma(k) - digamma(np.maximum(within, k)).mean())
+def ross_mi_nats(within: np.ndarray, group_sizes: np.ndarray, k: int) -> float:
+    """Ross's estimate in nats from each point's neighbour count m_i (other points within its radius) and its
+    group's size."""
+    return float(digamma(len(within)) - digamma(group_sizes).mean()
+                 + digamma(k) - digamma(np.maximum(within, k)).mean())
 
 
 class KSGEstimator:
@@ -77,9 +60,12 @@ class KSGEstimator:
         k: Neighbour whose distance sets each point's radius.
         noise_draws: Noise draws per row (more than ``k``).
         seed: Seed of the noise draws.
+        error_bars: Also give the standard error ``MI_YM_se`` of I(T;Y) by subsampling (Holmes & Nemenman
+            2019; see ``estimate_with_errors``), at about three times the cost.
     """
 
-    def __init__(self, noise_variance: float, k: int = 3, noise_draws: int = 8, seed: int = 0) -> None:
+    def __init__(self, noise_variance: float, k: int = 3, noise_draws: int = 8, seed: int = 0,
+                 error_bars: bool = False) -> None:
         if not noise_variance > 0:
             raise ValueError(f"noise_variance must be greater than 0, got {noise_variance}")
         if not (isinstance(k, int) and k >= 1):
@@ -90,6 +76,8 @@ class KSGEstimator:
         self.k = k
         self.noise_draws = noise_draws
         self.seed = seed
+        #: Columns ``estimate_with_errors`` adds to I(X;T) and I(T;Y).
+        self.error_columns = ("MI_YM_se",) if error_bars else ()
 
     def noisy_draws(self, activations: np.ndarray) -> np.ndarray:
         """[N, M, d]: M draws of each row plus noise, the same noise for every call with this shape."""
@@ -104,14 +92,19 @@ class KSGEstimator:
         n_rows = len(activations)
         draws = self.noisy_draws(activations)
         points = draws.reshape(n_rows * self.noise_draws, -1)
-        tree = cKDTree(points)
-        radius_x = kth_neighbour_distance_within_draws(draws, self.k)
-        mi_xt = ross_mi_nats(tree, points, radius_x, np.full(len(points), self.noise_draws), self.k)
+        from deep_bottleneck.mi_estimator import _kd_tree  # numba: loaded on first use
+
         point_labels = np.repeat(labels, self.noise_draws)
+        tree = _kd_tree.build(points)
+        radius_x = kth_neighbour_distance_within_draws(draws, self.k)
+        # A row's draws share its label, so the k-th neighbour among its draws bounds the one among its class: one
+        # search within radius_x counts m_i of I(X;T) and finds the radius and m_i of I(T;Y). Counts and the
+        # (k+1)-th distance include the point itself.
+        found = _kd_tree.neighbourhoods(tree, point_labels, radius_x, self.k + 1)
+        mi_xt = ross_mi_nats(found.counts - 1, np.full(len(points), self.noise_draws), self.k)
         _, inverse, counts = np.unique(point_labels, return_inverse=True, return_counts=True)
         if len(counts) > 1 and counts.min() > self.k:
-            radius_y = kth_neighbour_distance_within_groups(points, point_labels, self.k)
-            mi_ty = ross_mi_nats(tree, points, radius_y, counts[inverse], self.k)
+            mi_ty = ross_mi_nats(found.counts_in_group_radius - 1, counts[inverse], self.k)
         else:
             mi_ty = 0.0
         return (float(np.clip(mi_xt * NATS_TO_BITS, 0.0, np.log2(n_rows))),
@@ -122,6 +115,32 @@ class KSGEstimator:
         return each_snapshot(self.estimate_one, activations, labels)
 
 
-def load(discretization_range: float = 0.001, k: int = 3, noise_draws: int = 8, seed: int = 0) -> KSGEstimator:
+    def subsample_standard_error(self, activations: np.ndarray, labels: np.ndarray) -> float:
+        """Standard error in bits of I(T;Y) on all N rows from its spread over disjoint subsets (Holmes & Nemenman
+        2019): for n = 2, 3, 4 the rows are split at random (from ``seed``) into n parts of N / n; the variance of
+        the n estimates, times (N / n) / N for a variance that falls as 1 / N, is pooled over n with weights
+        n - 1. I(X;T) has none: on a subset of rows it is another quantity (its ceiling is log2(N / n))."""
+        labels = np.asarray(labels)
+        order_rng = np.random.default_rng(self.seed)
+        pooled, degrees = 0.0, 0
+        for n_parts in (2, 3, 4):
+            parts = np.array_split(order_rng.permutation(len(labels)), n_parts)
+            estimates = [self.estimate_one(activations[part], labels[part])[1] for part in parts]
+            pooled += (n_parts - 1) * np.var(estimates, ddof=1) / n_parts
+            degrees += n_parts - 1
+        return float(np.sqrt(pooled / degrees))
+
+    def estimate_with_errors(self, activations: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+        """``MI_XM``, ``MI_YM`` and, with ``error_bars``, ``MI_YM_se`` (``subsample_standard_error``), each [S]."""
+        mi_xt, mi_ty = self.estimate_snapshots(activations, labels)
+        results = {"MI_XM": mi_xt, "MI_YM": mi_ty}
+        if self.error_columns:
+            results["MI_YM_se"] = np.array([self.subsample_standard_error(snapshot, labels)
+                                            for snapshot in np.asarray(activations)])
+        return results
+
+
+def load(discretization_range: float = 0.001, k: int = 3, noise_draws: int = 8, seed: int = 0,
+         error_bars: bool = False) -> KSGEstimator:
     """Estimator plug-in entry point: noise variance = ``discretization_range``; see ``KSGEstimator``."""
-    return KSGEstimator(discretization_range, k, noise_draws, seed)
+    return KSGEstimator(discretization_range, k, noise_draws, seed, error_bars)

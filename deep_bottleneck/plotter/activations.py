@@ -58,8 +58,8 @@ class ActivityPlotter(BasePlotter):
             axis.set_ylabel(f"{name}\nactivation", fontsize="small")
         axes[-1, 0].set_xlabel("epoch (one column per snapshot)")
         figure.colorbar(image, ax=axes[:, 0], label="fraction of activations", shrink=0.6)
-        figure.suptitle(f"Activations over training, {len(paths)} run{'s' if len(paths) > 1 else ''} pooled",
-                        fontsize="medium")
+        figure.suptitle(context.titled(f"activations over training, {len(paths)} run{'s' if len(paths) > 1 else ''}"
+                                       f" pooled"), fontsize="medium")
         return figure
 
 

@@ -6,6 +6,8 @@ size is bounded whatever the width: at most ``max_units`` columns, one row per l
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -16,7 +18,8 @@ from deep_bottleneck.plotter.base import BasePlotter, PlotContext, checked_color
 
 
 class SingleNeuronActivityPlotter(BasePlotter):
-    """One panel per (layer, unit): the unit's activation histogram (pooled over every run) at each snapshot.
+    """One panel per (layer, unit): the unit's activation histogram (pooled over every run) at each snapshot;
+    each panel's title names its unit, each row's label says how many of the layer's units are shown.
 
     Args:
         bins: Bins between the layer's smallest and largest activation.
@@ -41,7 +44,7 @@ class SingleNeuronActivityPlotter(BasePlotter):
         figure, axes = plt.subplots(len(widths), n_columns, figsize=(1.9 * n_columns + 1, 1.5 * len(widths) + 0.8),
                                     layout="constrained", squeeze=False)
         image = None
-        for row, (name, chosen) in enumerate(zip(context.layer_names, units)):
+        for row, (name, width, chosen) in enumerate(zip(context.layer_names, widths, units)):
             histograms = layer_histograms(paths, name, self.bins, units=chosen)
             for column in range(n_columns):
                 axis = axes[row, column]
@@ -51,10 +54,16 @@ class SingleNeuronActivityPlotter(BasePlotter):
                 image = draw_histograms(axis, histograms, histograms.fractions[column], self.colormap)
                 axis.set_title(f"{name} unit {chosen[column]}", fontsize="x-small")
                 axis.tick_params(labelsize="x-small")
+                axis.set_xlabel("epoch", fontsize="x-small")
+            shown = "all" if len(chosen) == width else f"{len(chosen)} of"
+            axes[row, 0].set_ylabel(f"{name}: {shown} {width} units\nactivation", fontsize="x-small")
         figure.colorbar(image, ax=axes, label="fraction of activations", shrink=0.6)
-        figure.suptitle(f"Single-unit activations over training (x: epoch), {len(paths)} "
-                        f"run{'s' if len(paths) > 1 else ''} pooled; at most {self.max_units} units per layer",
-                        fontsize="medium")
+        runs = f"{len(paths)} run{'s' if len(paths) > 1 else ''} pooled"
+        explanation = (f"each panel one unit: x the epoch of each snapshot, y its activation, colour the fraction of "
+                       f"rows; at most {self.max_units} units per layer, spread evenly, first and last included")
+        # About 100 characters of small print fit in 8 inches.
+        figure.suptitle(context.titled(f"activations of single units over training ({runs})") + "\n"
+                        + textwrap.fill(explanation, int(12 * figure.get_figwidth())), fontsize="small")
         return figure
 
 

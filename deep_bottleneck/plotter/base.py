@@ -9,20 +9,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from deep_bottleneck.errors import closest_match_hint  # noqa: E402
+from deep_bottleneck.record_file import replace_atomically  # noqa: E402
 
 
 @dataclass(frozen=True)
 class PlotContext:
-    """Facts about the data the measures were estimated on.
+    """Facts about the run and the data the measures were estimated on.
 
     Attributes:
         split: ``training``, ``test`` or ``full_dataset``.
-        n_rows: Rows MI was estimated on; log2 of it bounds I(X;T).
+        n_rows: Rows MI was estimated on.
         label_entropy: H(Y) in bits; it bounds I(T;Y).
-        layer_names: Name of each layer index.
+        layer_names: Name of each layer index; the last is the readout.
         estimator: Config name of the estimator.
         file_suffix: Ends the plot's file name (``_<estimator>`` when a run has several estimators).
         n_runs: Repetitions of the run.
@@ -31,6 +33,13 @@ class PlotContext:
             ``run``), when a configured plotter ``needs_gradient_statistics``; else None.
         metrics: Training metrics of every repetition, columns ``run, name, epoch, value`` (``name`` as
             ``training.loss``, ``validation.accuracy``, ...); None when unknown.
+        run_name: The run's name (and id), which titles start with; empty when unknown.
+        estimator_arguments: The estimator's arguments whose values differ from its plug-in's defaults.
+        n_distinct_inputs: Distinct inputs among the ``n_rows`` rows; log2 of it bounds I(X;T). None when
+            unknown (``n_rows`` is used).
+        snapshot_schedule: ``stepped`` or ``log`` (epochs are then coloured on a logarithmic scale).
+        family_size: The measures are of a family of this many networks (``deep_bottleneck.network_family``);
+            0 for measures of single networks.
     """
 
     split: str
@@ -43,6 +52,27 @@ class PlotContext:
     activation_files: list[Path] = field(default_factory=list)
     gradient_statistics: pd.DataFrame | None = None
     metrics: pd.DataFrame | None = None
+    run_name: str = ""
+    estimator_arguments: dict = field(default_factory=dict)
+    n_distinct_inputs: int | None = None
+    snapshot_schedule: str = "stepped"
+    family_size: int = 0
+
+    @property
+    def input_ceiling_bits(self) -> float:
+        """log2 of the distinct inputs (of the rows when unknown): no estimate of I(X;T) on these rows exceeds it."""
+        return float(np.log2(max(self.n_distinct_inputs or self.n_rows, 1)))
+
+    @property
+    def estimator_title(self) -> str:
+        """The estimator and the arguments that differ from its defaults, as
+        ``mi_estimator.upper(discretization_range=0.01)``."""
+        arguments = ", ".join(f"{key}={value}" for key, value in self.estimator_arguments.items())
+        return f"{self.estimator}({arguments})" if arguments else self.estimator
+
+    def titled(self, title: str) -> str:
+        """``title`` after the run's name, when known."""
+        return f"{self.run_name}: {title}" if self.run_name else title
 
 
 def average_over_runs(measures: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +112,7 @@ class BasePlotter:
         figure = self.plot(measures, context)
         path = self.output_path(context, output_dir)
         try:
-            figure.savefig(path, dpi=self.dpi)
+            replace_atomically(path, lambda temporary: figure.savefig(temporary, dpi=self.dpi))
         finally:
             plt.close(figure)
         return path

@@ -3,7 +3,8 @@ training curves.
 
 Written as H.264 MP4 by a real ffmpeg: the static binary shipped in the ``imageio-ffmpeg`` package. Frames are
 drawn by blitting: the axes, colour bar and training curves are drawn once; each frame redraws only the
-points, the current layers, the epoch label and the epoch marker on the curves.
+points, the current layers (each with its marker of the legend), the epoch label and the epoch marker on the
+curves.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from deep_bottleneck.plotter.base import (
-    BasePlotter,
-    PlotContext,
-    average_over_runs,
-    checked_colormap,
-    checked_positive_int,
+from deep_bottleneck.plotter._plane import (
+    epoch_colorbar, epoch_norm, layer_legend, layer_marker, plane_title, set_information_plane_axes,
 )
-from deep_bottleneck.plotter.informationplane import layer_legend, set_information_plane_axes
+from deep_bottleneck.plotter.base import (
+    BasePlotter, PlotContext, average_over_runs, checked_colormap, checked_positive_int,
+)
 
 #: Figure size in inches; at ``BasePlotter.dpi`` both pixel sizes are multiples of 16, as H.264 wants.
 FIGURE_SIZE = (9.6, 4.8)
@@ -58,15 +58,18 @@ class _Frames:
         self.figure, (self.plane, self.curves) = plt.subplots(
             1, 2, figsize=FIGURE_SIZE, dpi=BasePlotter.dpi, width_ratios=(3, 2), layout="constrained")
         set_information_plane_axes(self.plane, context)
-        self.plane.set_title(f"Information plane ({context.estimator}, {context.split}), mean of {n_runs} run(s)",
-                             fontsize="medium")
+        self.figure.suptitle(plane_title(context, n_runs, width=130), fontsize="small")
         epochs = self.summary["epoch"].to_numpy()
-        norm = plt.Normalize(epochs.min(), max(epochs.max(), epochs.min() + 1))
+        norm = epoch_norm(epochs, context)
         self.history = self.plane.scatter([], [], s=10, c=[], cmap=colormap, norm=norm, alpha=0.35,
                                           edgecolors="none", animated=True)
-        self.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=self.plane, label="epoch")
-        (self.current,) = self.plane.plot([], [], "-o", color="black", markersize=5, linewidth=1, animated=True)
-        layer_legend(self.plane, sorted(self.summary["layer"].unique()), context)
+        epoch_colorbar(self.figure, norm, colormap, self.plane)
+        (self.current,) = self.plane.plot([], [], "-", color="black", linewidth=1, animated=True)
+        layers = sorted(self.summary["layer"].unique())
+        self.current_layers = {layer: self.plane.plot([], [], linestyle="none", marker=layer_marker(layer),
+                                                      color="black", markersize=5, animated=True)[0]
+                               for layer in layers}
+        layer_legend(self.figure, layers, context)
         self.label = self.plane.text(0.03, 0.95, "", transform=self.plane.transAxes, fontsize="large",
                                      fontweight="bold", va="top", animated=True)
         self._draw_curves(metrics, epochs)
@@ -77,6 +80,7 @@ class _Frames:
     def _draw_curves(self, metrics: pd.DataFrame, epochs: np.ndarray) -> None:
         axis = self.curves
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
         axis.set_title("training (solid) and validation (dashed)", fontsize="medium")
         if metrics.empty:
             axis.text(0.5, 0.5, "no training metrics", ha="center", transform=axis.transAxes)
@@ -91,6 +95,10 @@ class _Frames:
         loss_axis.set_ylabel("loss", color="tab:red")
         axis.set_xlim(metrics.index.min(), max(metrics.index.max(), metrics.index.min() + 1))
 
+    @property
+    def changing_plane_artists(self) -> list:
+        return [self.history, self.current, *self.current_layers.values(), self.label]
+
     def show(self, epoch: int) -> np.ndarray:
         """The frame of ``epoch`` as RGB pixels."""
         seen = self.summary[self.summary["epoch"] <= epoch]
@@ -98,19 +106,23 @@ class _Frames:
         self.history.set_array(seen["epoch"].to_numpy())
         now = seen[seen["epoch"] == epoch]
         self.current.set_data(now["MI_XM"].to_numpy(), now["MI_YM"].to_numpy())
+        for layer, point in self.current_layers.items():
+            row = now[now["layer"] == layer]
+            point.set_data(row["MI_XM"].to_numpy(), row["MI_YM"].to_numpy())
         self.label.set_text(f"epoch {epoch}")
         self.marker.set_xdata([epoch, epoch])
         canvas = self.figure.canvas
         canvas.restore_region(self.background)
-        for artist in (self.history, self.current, self.label):
+        for artist in self.changing_plane_artists:
             self.plane.draw_artist(artist)
         self.curves.draw_artist(self.marker)
         return np.asarray(canvas.buffer_rgba())[:, :, :3]
 
 
 class InformationPlaneMoviePlotter(BasePlotter):
-    """MI averaged over all runs; each frame shows one epoch's layers (joined) over the faded path so far, the
-    epoch's number, and the mean training and validation accuracy and loss with the epoch marked.
+    """MI averaged over all runs; each frame shows one epoch's layers (joined, each with its marker of the
+    legend) over the faded path so far, the epoch's number, and the mean training and validation accuracy and
+    loss with the epoch marked. Titled as ``plotter.informationplane`` is.
 
     Args:
         fps: Frames per second.
@@ -131,7 +143,7 @@ class InformationPlaneMoviePlotter(BasePlotter):
         frames = _Frames(average_over_runs(measures), mean_metrics(context.metrics), context, self.colormap,
                          measures["run"].nunique())
         frames.show(int(frames.summary["epoch"].max()))
-        for artist in (frames.history, frames.current, frames.label, frames.marker):
+        for artist in (*frames.changing_plane_artists, frames.marker):
             artist.set_animated(False)
         return frames.figure
 

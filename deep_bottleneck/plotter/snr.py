@@ -49,8 +49,9 @@ class SignalToNoiseRatioPlotter(BasePlotter):
         for axis in axes[1]:
             axis.set_xlabel("epoch + 1")
         axes[0, 0].legend(fontsize="small", title="layer (kernel)")
-        figure.suptitle(f"Gradient statistics over minibatches, mean of {n_runs} run{'s' if n_runs > 1 else ''}"
-                        f"{' (each run faint)' if n_runs > 1 else ''}", fontsize="medium")
+        figure.suptitle(context.titled(f"gradient statistics over minibatches, mean of {n_runs} "
+                                       f"run{'s' if n_runs > 1 else ''}{' (each run faint)' if n_runs > 1 else ''}"),
+                        fontsize="medium")
         return figure
 
 

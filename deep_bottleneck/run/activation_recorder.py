@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from deep_bottleneck.activation_file import ActivationWriter
-from deep_bottleneck.data_split import DataSplit
+from deep_bottleneck.data_split import DataSplit, distinct_rows
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.models.base import layer_activations, recorded_layers, recorded_width
 
@@ -46,6 +46,8 @@ class ActivationRecorder(keras.callbacks.Callback):
         self._extractor: keras.Model | None = None
         self.layer_names: list[str] = []
         self._layers: list[keras.layers.Layer] = []
+        #: The epoch and activations of the last snapshot taken, or None before the first.
+        self.last_snapshot: tuple[int, Sequence[np.ndarray]] | None = None
 
     def on_train_begin(self, logs=None) -> None:
         self._layers = recorded_layers(self.model)
@@ -54,6 +56,7 @@ class ActivationRecorder(keras.callbacks.Callback):
         self._writer = ActivationWriter(
             self.path, self.layer_names, [recorded_width(layer) for layer in self._layers],
             self.split.y, self.split_name, expected_snapshots=len(self.epochs_to_record),
+            distinct_inputs=distinct_rows(self.split.X),
             weight_shapes=[[(weight.name, tuple(weight.shape)) for weight in layer.weights] for layer in self._layers],
             store_activations=self.store_activations, model_json=self._model_json(),
             inputs=None if self.store_activations else self.split.X,
@@ -83,6 +86,7 @@ class ActivationRecorder(keras.callbacks.Callback):
         snapshot epochs; a trainer that computed the activations itself calls it instead."""
         weights = [[np.asarray(weight.value, dtype=np.float32) for weight in layer.weights] for layer in self._layers]
         self._writer.append(epoch, activations, weights)
+        self.last_snapshot = (epoch, activations)
         if self.on_snapshot is not None:
             self.on_snapshot(epoch, self.layer_names, activations)
 

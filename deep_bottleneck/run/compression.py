@@ -5,7 +5,8 @@ For each estimator and layer, the runs' I(X;T) curves (epochs every run reached)
 the mean curve's maximum minus its last value. The interval resamples runs with replacement and takes the
 same drop of each resample's mean curve (percentile interval). A layer is said to compress when the lower
 end of the interval is above ``RELATIVE_THRESHOLD`` of the peak: the drop is then more than noise between
-snapshots (a curve that only rises still has a drop of the size of its last wiggle).
+snapshots (a curve that only rises still has a drop of the size of its last wiggle). One run has no spread to
+resample: its interval is left empty and its verdict is ``NEEDS_RUNS``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from deep_bottleneck.record_file import replace_atomically
+
 COLUMNS = ["estimator", "layer", "layer_name", "n_runs", "peak_epoch", "peak_bits", "end_epoch", "end_bits",
-           "drop_bits", "drop_ci_low", "drop_ci_high", "relative_drop", "compresses"]
+           "drop_bits", "drop_ci_low", "drop_ci_high", "relative_drop", "verdict"]
 #: A layer compresses when the interval's lower end exceeds this fraction of its peak I(X;T).
 RELATIVE_THRESHOLD = 0.05
 CONFIDENCE = 0.95
 N_RESAMPLES = 2000
+#: The verdicts of the ``verdict`` column.
+COMPRESSES, DOES_NOT_COMPRESS, NEEDS_RUNS = "compresses", "does not compress", "needs >= 2 runs"
 
 
 def run_curves(measures: pd.DataFrame) -> pd.DataFrame:
@@ -37,22 +42,28 @@ def peak_to_end_drops(curves: np.ndarray) -> np.ndarray:
 
 def layer_verdict(curves: pd.DataFrame, rng: np.random.Generator, n_resamples: int = N_RESAMPLES,
                   confidence: float = CONFIDENCE) -> dict:
-    """Peak, end, drop and its bootstrap interval for one layer's ``run_curves``."""
+    """Peak, end, drop and its bootstrap interval for one layer's ``run_curves``; with one run the interval is
+    NaN and the verdict ``NEEDS_RUNS``."""
     values = curves.to_numpy(dtype=np.float64)
     epochs = curves.columns.to_numpy()
     mean_curve = values.mean(axis=0)
     peak = int(np.argmax(mean_curve))
-    resampled = rng.integers(0, len(values), size=(n_resamples, len(values)))
-    drops = peak_to_end_drops(values[resampled].mean(axis=1))
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(drops, [tail, 1 - tail])
     drop = float(mean_curve[peak] - mean_curve[-1])
+    if len(values) < 2:
+        low = high = np.nan
+        verdict = NEEDS_RUNS
+    else:
+        resampled = rng.integers(0, len(values), size=(n_resamples, len(values)))
+        drops = peak_to_end_drops(values[resampled].mean(axis=1))
+        tail = (1 - confidence) / 2
+        low, high = np.quantile(drops, [tail, 1 - tail])
+        verdict = COMPRESSES if low > RELATIVE_THRESHOLD * mean_curve[peak] else DOES_NOT_COMPRESS
     return {
         "n_runs": len(values), "peak_epoch": int(epochs[peak]), "peak_bits": float(mean_curve[peak]),
         "end_epoch": int(epochs[-1]), "end_bits": float(mean_curve[-1]), "drop_bits": drop,
         "drop_ci_low": float(low), "drop_ci_high": float(high),
         "relative_drop": drop / mean_curve[peak] if mean_curve[peak] > 0 else 0.0,
-        "compresses": bool(low > RELATIVE_THRESHOLD * mean_curve[peak]),
+        "verdict": verdict,
     }
 
 
@@ -68,7 +79,8 @@ def compression_verdicts(measures: pd.DataFrame, layer_names: Sequence[str] = ()
         confidence: Coverage of the interval.
 
     Returns:
-        A frame with ``COLUMNS``; with one run the interval is the point itself.
+        A frame with ``COLUMNS``; a layer of one run has no interval (NaN, an empty cell in the CSV) and the
+        verdict ``NEEDS_RUNS``.
     """
     if "estimator" not in measures:
         measures = measures.assign(estimator="")
@@ -86,5 +98,6 @@ def compression_verdicts(measures: pd.DataFrame, layer_names: Sequence[str] = ()
 
 def write_compression_verdicts(measures: pd.DataFrame, layer_names: Sequence[str], path: Path) -> Path:
     """Write the verdicts to ``path`` (the run folder's ``compression.csv``); return it."""
-    compression_verdicts(measures, layer_names).to_csv(path, index=False)
+    verdicts = compression_verdicts(measures, layer_names)
+    replace_atomically(path, lambda temporary: verdicts.to_csv(temporary, index=False))
     return path

@@ -4,6 +4,12 @@ All configured estimators see each layer's activations once; estimators that dec
 (``mi_estimator.base.SharedPass``: the upper and lower KDE bounds of one noise variance) are computed by one call.
 Snapshots are estimated from an activation file (``estimate_activation_file``) or while training goes on
 (``BackgroundEstimation``); both give the same rows.
+
+Beyond ``MEASURE_COLUMNS`` the rows carry each estimator's uncertainty where it states one: the columns an
+estimator's ``error_columns`` names, from its ``estimate_with_errors`` (binning's Miller-Madow values, Goldfeld's and
+KSG's standard errors); ``MI_XM_kde_gap`` and ``MI_YM_kde_gap``, upper minus lower bound, on the rows of both KDE
+bounds when both are configured for one noise variance; and ``exact`` (True on the rows of an estimator marked
+``exact``, such as ``mi_estimator.quantised``) when such an estimator is configured. Other rows have NaN there.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.config import estimator_labels
-from deep_bottleneck.errors import EstimationError
+from deep_bottleneck.errors import DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
-from deep_bottleneck.progress import progress_bar
+from deep_bottleneck.progress import Progress, Report
 
 MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
+#: Members of a KDE shared pass whose difference is the bounds' gap.
+KDE_GAP_MEMBERS = ("upper", "lower")
 DEFAULT_CHUNK_BYTES = 256 * 2**20
 
 
@@ -104,27 +112,53 @@ class EstimatorSet:
         check_finite(activations, epochs, layer_name, run)
         epochs = np.asarray(epochs)
         results: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        extras: dict[str, dict[str, np.ndarray]] = {}
         for entry in self._alone:
             chosen = selected_snapshots(entry.estimator, epochs)
-            results[entry.label] = (epochs[chosen], *entry.estimator.estimate_snapshots(activations[chosen], labels))
+            error_columns = tuple(getattr(entry.estimator, "error_columns", ()))
+            if error_columns:
+                estimates = entry.estimator.estimate_with_errors(activations[chosen], labels)
+                results[entry.label] = (epochs[chosen], estimates["MI_XM"], estimates["MI_YM"])
+                extras[entry.label] = {column: estimates[column] for column in error_columns}
+            else:
+                results[entry.label] = (epochs[chosen],
+                                        *entry.estimator.estimate_snapshots(activations[chosen], labels))
         for shared, members in self._shared.values():
             together = shared.compute(activations, labels)
             for member, label in members:
                 results[label] = (epochs, *together[member])
-        frames = [pd.DataFrame({
-            "epoch": results[e.label][0], "layer": layer_index, "run": run,
-            "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
-            "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
-        }) for e in self.estimators]
+            if all(member in together for member in KDE_GAP_MEMBERS) and \
+                    {member for member, _ in members} >= set(KDE_GAP_MEMBERS):
+                (upper_xt, upper_ty), (lower_xt, lower_ty) = (together[m] for m in KDE_GAP_MEMBERS)
+                gap = {"MI_XM_kde_gap": np.asarray(upper_xt) - np.asarray(lower_xt),
+                       "MI_YM_kde_gap": np.asarray(upper_ty) - np.asarray(lower_ty)}
+                for _, label in members:
+                    extras[label] = gap
+        any_exact = any(getattr(e.estimator, "exact", False) for e in self.estimators)
+        frames = []
+        for e in self.estimators:
+            frame = pd.DataFrame({
+                "epoch": results[e.label][0], "layer": layer_index, "run": run,
+                "MI_XM": np.asarray(results[e.label][1], dtype=np.float64),
+                "MI_YM": np.asarray(results[e.label][2], dtype=np.float64), "estimator": e.label,
+            })
+            for column, values in extras.get(e.label, {}).items():
+                frame[column] = np.asarray(values, dtype=np.float64)
+            if any_exact:
+                frame["exact"] = bool(getattr(e.estimator, "exact", False))
+            frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
 
 def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """The frames as one, in a fixed order: estimator (as configured), epoch, layer."""
+    """The frames as one, in a fixed order: estimator (as configured), epoch, layer; ``MEASURE_COLUMNS`` first,
+    then the uncertainty columns in the order they first appear."""
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
-    measures = pd.concat(frames, ignore_index=True)[MEASURE_COLUMNS]
+    measures = pd.concat(frames, ignore_index=True)
+    extra_columns = [column for column in measures.columns if column not in MEASURE_COLUMNS]
+    measures = measures[MEASURE_COLUMNS + extra_columns]
     order = {label: i for i, label in enumerate(dict.fromkeys(measures["estimator"]))}
     measures["_order"] = measures["estimator"].map(order)
     measures = measures.sort_values(["run", "_order", "epoch", "layer"], kind="stable", ignore_index=True)
@@ -133,6 +167,7 @@ def sorted_measures(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def estimate_activation_file(
     estimators: Any, path: Path, run: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES, workers: int | None = None,
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Estimate MI for every (snapshot, layer) stored in one activation file.
 
@@ -145,6 +180,7 @@ def estimate_activation_file(
         run: Index of the repetition, stored in the ``run`` column.
         chunk_bytes: Upper bound of one chunk of activations in memory.
         workers: Chunks estimated in parallel threads.
+        report: Receives progress lines (``progress.Progress``), or None.
 
     Returns:
         A frame with columns ``MEASURE_COLUMNS`` (MI in bits), one row per (estimator, epoch, layer).
@@ -161,14 +197,28 @@ def estimate_activation_file(
 
         def estimate_chunk(task) -> pd.DataFrame:
             layer_index, layer_name, dataset, snapshots = task
-            return estimator_set.estimate(dataset[snapshots], labels, epochs[snapshots], layer_index, layer_name, run)
+            try:
+                activations = dataset[snapshots]
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise DamagedFileError(f"Activation file {path} is damaged: layer {layer_name!r} cannot be read "
+                                       f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}).") from None
+            try:
+                return estimator_set.estimate(activations, labels, epochs[snapshots], layer_index, layer_name, run)
+            except EstimationError as exc:
+                if "NaN or infinite" not in str(exc):
+                    raise
+                raise DamagedFileError(
+                    f"Activation file {path} holds NaN or infinite values in layer {layer_name!r}: the file is "
+                    f"damaged, unless its run failed there because training diverged (then the run says so).") from None
 
         frames = []
-        with progress_bar(len(epochs) * len(store.layer_names), f"run {run}: estimating MI") as bar, \
+        with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",
+                      report=report) as progress, \
                 ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            for frame in pool.map(estimate_chunk, tasks):
+            for task, frame in zip(tasks, pool.map(estimate_chunk, tasks)):
                 frames.append(frame)
-                bar.update(len(frame) // max(1, len(estimator_set.estimators)))
+                snapshots = task[3]
+                progress.update(len(range(*snapshots.indices(len(epochs)))))
     return sorted_measures(frames)
 
 
@@ -184,9 +234,11 @@ class BackgroundEstimation:
         labels: Class of each row the activations are taken on.
         run: Index of the repetition.
         max_pending_bytes: Activations held in memory at most.
+        expected_snapshots: How many snapshots training will record (for ``status``), or None.
     """
 
-    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20) -> None:
+    def __init__(self, estimators: Any, labels: np.ndarray, run: int, max_pending_bytes: int = 256 * 2**20,
+                 expected_snapshots: int | None = None) -> None:
         self.estimator_set = EstimatorSet(estimators)
         self.labels = np.asarray(labels)
         self.run = run
@@ -198,6 +250,9 @@ class BackgroundEstimation:
         self._error: BaseException | None = None
         #: Time spent estimating so far.
         self.busy_seconds = 0.0
+        #: Snapshots estimated so far.
+        self.estimated_snapshots = 0
+        self.expected_snapshots = expected_snapshots
         self._thread = threading.Thread(target=self._work, name=f"estimation-run-{run}", daemon=True)
         self._thread.start()
 
@@ -228,9 +283,15 @@ class BackgroundEstimation:
             except BaseException as exc:  # handed to the training thread by result()
                 self._error = exc
             self.busy_seconds += time.perf_counter() - started
+            self.estimated_snapshots += 1
             with self._room:
                 self._pending_bytes -= size
                 self._room.notify_all()
+
+    def status(self) -> str:
+        """How far estimation is, e.g. ``MI of 12 of 30 snapshots estimated``."""
+        of = f" of {self.expected_snapshots}" if self.expected_snapshots is not None else ""
+        return f"MI of {self.estimated_snapshots}{of} snapshots estimated"
 
     def result(self) -> pd.DataFrame:
         """Wait for every queued snapshot; return the rows, or raise the first estimation error."""

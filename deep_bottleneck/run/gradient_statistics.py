@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from deep_bottleneck.models.base import recorded_layers
+from deep_bottleneck.record_file import reported_write_failures
 from deep_bottleneck.training import GradientMoments
 
 COLUMNS = ["epoch", "layer", "layer_name", "n_batches", "mean_norm", "std_norm", "snr", "weight_norm"]
@@ -51,10 +52,11 @@ class GradientStatisticsRecorder(keras.callbacks.Callback):
         self._kernels = [(index, layer.name, paths.index(layer.kernel.path))
                          for index, layer in enumerate(recorded_layers(self.model))
                          if layer.kernel.path in paths]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "w", newline="")
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(COLUMNS)
+        with reported_write_failures(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "w", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(COLUMNS)
 
     def wants_gradient_moments(self, epoch: int) -> bool:
         return epoch in self.epochs_to_record
@@ -66,8 +68,10 @@ class GradientStatisticsRecorder(keras.callbacks.Callback):
             std_norm = float(np.linalg.norm(moments.std[variable]))
             weight_norm = float(np.linalg.norm(np.asarray(weights[variable].value)))
             snr = mean_norm / std_norm if std_norm > 0 else float("nan")
-            self._writer.writerow([epoch, layer, name, moments.n_batches, mean_norm, std_norm, snr, weight_norm])
-        self._file.flush()
+            with reported_write_failures(self.path):
+                self._writer.writerow([epoch, layer, name, moments.n_batches, mean_norm, std_norm, snr, weight_norm])
+        with reported_write_failures(self.path):
+            self._file.flush()
 
     def on_train_end(self, logs=None) -> None:
         if self._file is not None:

@@ -49,9 +49,9 @@ def stored_metrics(metrics_json: dict) -> pd.DataFrame:
 
 
 class MetricsOverRuns:
-    """Logs each repetition's metrics under ``run_<k>.<name>`` and, once all are done, their mean
-    per epoch under ``<name>`` (epochs every repetition reached), so ``training.loss`` exists
-    whatever ``n_runs`` is. With one repetition, metrics are logged under their plain names.
+    """Logs each repetition's metrics under ``run_<k>.<name>`` and their mean under ``<name>``, logged for an
+    epoch as soon as every repetition has reached it, so ``training.loss`` exists whatever ``n_runs`` is and grows
+    while the repetitions train. With one repetition, metrics are logged under their plain names.
 
     Args:
         log_scalar: Receives metric name, value and the 0-based epoch.
@@ -61,7 +61,7 @@ class MetricsOverRuns:
     def __init__(self, log_scalar: Callable[[str, float, int], None], n_runs: int) -> None:
         self.log_scalar = log_scalar
         self.n_runs = n_runs
-        self._values: dict[str, dict[int, list[float]]] = {}
+        self._values: dict[str, dict[int, dict[int, float]]] = {}
         #: ``(run, name, epoch, value)`` of everything logged, for the plots.
         self.rows: list[tuple[int, str, int, float]] = []
 
@@ -76,11 +76,9 @@ class MetricsOverRuns:
             self.log_scalar(name, value, step)
             return
         self.log_scalar(f"run_{run}.{name}", value, step)
-        self._values.setdefault(name, {}).setdefault(step, []).append(value)
-
-    def log_means(self) -> None:
-        """Log the mean over repetitions of every metric at every epoch all of them reached."""
-        for name, by_step in self._values.items():
-            for step in sorted(by_step):
-                if len(by_step[step]) == self.n_runs:
-                    self.log_scalar(name, sum(by_step[step]) / self.n_runs, step)
+        reached = self._values.setdefault(name, {}).setdefault(step, {})
+        reached[run] = value
+        if len(reached) == self.n_runs:
+            # Summed in the order of the repetitions, so the mean does not depend on which finished first.
+            self.log_scalar(name, sum(reached[k] for k in sorted(reached)) / self.n_runs, step)
+            del self._values[name][step]

@@ -15,6 +15,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
+import signal
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,11 +30,14 @@ import pandas as pd
 
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
-from deep_bottleneck.config import estimator_labels, validate_config
+from deep_bottleneck.config import changed_arguments, estimator_labels, validate_config
 from deep_bottleneck.errors import RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
+from deep_bottleneck.parent_watch import end_with_parent
 from deep_bottleneck.plotter.base import PlotContext
+from deep_bottleneck.progress import Report
+from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.run.compression import write_compression_verdicts
 from deep_bottleneck.run.estimation import load_estimators, sorted_measures
 from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
@@ -58,6 +64,8 @@ class ExperimentResult:
     activation_paths: list[Path] = field(default_factory=list)
     #: Per layer, how far I(X;T) fell from its peak (``deep_bottleneck.run.compression``).
     compression_path: Path | None = None
+    #: Why each repetition that stopped before its last epoch stopped (``run_<k>`` -> reasons).
+    stopped_early: dict[str, list[str]] = field(default_factory=dict)
     #: Wall times: ``repetitions`` (all of them, training and estimation), ``plotting``, and each
     #: repetition's own split (``run_<k>.training``, ...).
     seconds: dict[str, float] = field(default_factory=dict)
@@ -79,79 +87,177 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_setup() -> None:
+#: In a worker process: the queue its repetitions send metrics and progress lines through to the main process.
+_to_main_process: Any = None
+
+
+def _worker_setup(parent_pid: int, to_main_process: Any) -> None:
+    global _to_main_process
+    end_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the experiment process stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _to_main_process = to_main_process
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
 
 
-def _repetitions(settings: dict[str, Any], folder: RunFolder,
-                 metrics: MetricsOverRuns) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes (the experiment is ending early: nothing they do would be used)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
+def _repetition_in_worker(settings: dict[str, Any], run: int, folder: RunFolder, lines: bool) -> RepetitionResult:
+    """``run_repetition`` in a worker process, its metrics and progress lines sent to the main process as they
+    come."""
+    channel = _to_main_process
+    return run_repetition(settings, run, folder,
+                          log_metric=lambda name, value, step: channel.put(("metric", run, name, value, step)),
+                          report=(lambda text: channel.put(("line", text))) if lines else None)
+
+
+class WorkerMessages(threading.Thread):
+    """Hands the metrics and progress lines that worker processes send to ``metrics`` and ``report`` while the
+    repetitions run, so that they reach Sacred (and its observers, at each heartbeat) during the run.
+
+    Args:
+        channel: The queue the workers send ``("metric", run, name, value, step)`` and ``("line", text)`` through.
+        metrics: Receives every metric.
+        report: Receives every progress line, or None.
+    """
+
+    def __init__(self, channel: Any, metrics: MetricsOverRuns, report: Report | None) -> None:
+        super().__init__(name="worker-messages", daemon=True)
+        self.channel, self.metrics, self.report = channel, metrics, report
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                message = self.channel.get(timeout=0.1)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
+            if message[0] == "metric":
+                self.metrics.log(*message[1:])
+            elif self.report is not None:
+                self.report(message[1])
+
+    def finish(self) -> None:
+        """Hand over what is left once the workers have ended, then stop."""
+        self._stopping.set()
+        self.join()
+
+
+def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns,
+                 report: Report | None) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
     """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
     if settings["batched_repetitions"] and n_runs > 1:
         refusal = batching_refusal(settings)
         if refusal is None:
-            yield from _repetition_groups(settings, folder, metrics, workers)
+            yield from _repetition_groups(settings, folder, metrics, report, workers)
             return
         LOGGER.info(f"Repetitions are trained one at a time: {refusal}.")
     if workers == 1:
         for run in range(n_runs):
             try:
                 yield run, run_repetition(settings, run, folder,
-                                          lambda name, value, step, run=run: metrics.log(run, name, value, step))
+                                          lambda name, value, step, run=run: metrics.log(run, name, value, step),
+                                          report)
             except Exception as exc:
                 yield run, exc
                 return
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
-        futures: list[Future] = [pool.submit(run_repetition, settings, run, folder) for run in range(n_runs)]
-        try:
-            for run, future in enumerate(futures):
-                try:
-                    yield run, future.result()
-                except BrokenProcessPool as exc:
-                    yield run, _broken_pool_error(run, exc)
-                except Exception as exc:
-                    yield run, exc
-        finally:
-            for future in futures:
-                future.cancel()
+    channel = context.Queue()
+    messages = WorkerMessages(channel, metrics, report)
+    messages.start()
+    try:
+        # Workers end with this process however it ends (end_with_parent); if it stops early, it kills them.
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                 initargs=(os.getpid(), channel)) as pool:
+            futures: list[Future] = [pool.submit(_repetition_in_worker, settings, run, folder, report is not None)
+                                     for run in range(n_runs)]
+            finished = False
+            try:
+                for run, future in enumerate(futures):
+                    try:
+                        yield run, future.result()
+                    except BrokenProcessPool as exc:
+                        yield run, RepetitionError(
+                            f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have "
+                            f"run out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+                    except Exception as exc:
+                        yield run, exc
+                finished = True
+            finally:
+                for future in futures:
+                    future.cancel()
+                if not finished:
+                    _stop_workers(pool)
+    finally:
+        # The workers have ended, so everything they sent is in the queue.
+        messages.finish()
 
 
-def _broken_pool_error(run: int, exc: BaseException) -> RepetitionError:
-    return RepetitionError(
-        f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have run "
-        f"out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+def write_measures(measures: pd.DataFrame, path: Path) -> None:
+    """Write the measures CSV whole or not at all (``record_file``)."""
+    replace_atomically(path, lambda temporary: measures.to_csv(temporary, index=False))
 
 
-def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns,
+def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns, report: Report | None,
                        workers: int) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
     """The repetitions in ``workers`` groups (consecutive runs), each trained together in one worker process (in
-    this process when ``workers`` is 1)."""
+    this process when ``workers`` is 1), with the worker machinery of ``_repetitions``."""
     groups = [[int(run) for run in group] for group in np.array_split(np.arange(settings["n_runs"]), workers)]
     if workers == 1:
         try:
-            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log)
+            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log, report)
         except Exception as exc:
             outcomes = [exc] * len(groups[0])
         yield from zip(groups[0], outcomes)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup) as pool:
-        futures = [pool.submit(run_repetitions_together, settings, group, folder) for group in groups]
-        try:
-            for group, future in zip(groups, futures):
-                try:
-                    outcomes = future.result()
-                except BrokenProcessPool as exc:
-                    outcomes = [_broken_pool_error(group[0], exc)] * len(group)
-                except Exception as exc:
-                    outcomes = [exc] * len(group)
-                yield from zip(group, outcomes)
-        finally:
-            for future in futures:
-                future.cancel()
+    channel = context.Queue()
+    messages = WorkerMessages(channel, metrics, report)
+    messages.start()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                 initargs=(os.getpid(), channel)) as pool:
+            futures = [pool.submit(_group_in_worker, settings, group, folder, report is not None) for group in groups]
+            finished = False
+            try:
+                for group, future in zip(groups, futures):
+                    try:
+                        outcomes = future.result()
+                    except BrokenProcessPool as exc:
+                        outcomes = [RepetitionError(
+                            f"A worker process ended abruptly before repetitions {group[0]}-{group[-1]} finished "
+                            f"({exc}); it may have run out of memory. Repetitions that finished are on disk; try "
+                            f"parallel_runs=1 or batched_repetitions=False.")] * len(group)
+                    except Exception as exc:
+                        outcomes = [exc] * len(group)
+                    yield from zip(group, outcomes)
+                finished = True
+            finally:
+                for future in futures:
+                    future.cancel()
+                if not finished:
+                    _stop_workers(pool)
+    finally:
+        messages.finish()
+
+
+def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolder,
+                     lines: bool) -> list[RepetitionResult | BaseException]:
+    """``run_repetitions_together`` in a worker process, its metrics and progress lines sent to the main process."""
+    channel = _to_main_process
+    return run_repetitions_together(
+        settings, runs, folder, log_metric=lambda run, name, value, step: channel.put(("metric", run, name, value, step)),
+        report=(lambda text: channel.put(("line", text))) if lines else None)
 
 
 def run_experiment(
@@ -159,15 +265,20 @@ def run_experiment(
     output_dir: Path,
     log_scalar: Callable[[str, float, int], None] = _ignore_scalar,
     add_artifact: Callable[[str, str], None] = _ignore_artifact,
+    report: Report | None = None,
+    run_name: str = "",
 ) -> ExperimentResult:
     """Run a whole experiment.
 
     Args:
         config: Experiment config; validated here, so bad keys fail before any training.
         output_dir: The run folder (``store.run_folder``): activations, outputs and the rest go there.
-        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics (per repetition
-            as ``run_<k>.<name>`` and their mean as ``<name>`` when ``n_runs > 1``).
+        log_scalar: Receives ``(metric name, value, epoch)`` for every epoch's metrics as training goes on, in
+            this process's main thread or in a thread of it (per repetition as ``run_<k>.<name>`` and, when
+            ``n_runs > 1``, their mean as ``<name>`` as soon as every repetition has reached the epoch).
         add_artifact: Receives ``(path, name)`` of the CSV and every plot once written.
+        report: Receives progress lines (``deep_bottleneck.progress``), or None for none.
+        run_name: The run's name (and id), which the plots' titles start with.
 
     Returns:
         The MI measures of every run and the paths of what was written.
@@ -188,25 +299,28 @@ def run_experiment(
     failure: BaseException | None = None
     started = time.perf_counter()
     try:
-        for run, outcome in _repetitions(settings, folder, metrics):
+        for run, outcome in _repetitions(settings, folder, metrics, report):
             if isinstance(outcome, BaseException):
                 failure = failure or outcome
                 continue
             result.seconds.update({f"run_{run}.{part}": value for part, value in outcome.seconds.items()})
+            if outcome.stop_reasons:
+                result.stopped_early[f"run_{run}"] = outcome.stop_reasons
+                logging.getLogger("deep_bottleneck.runs").info("Run %d stopped early: %s.", run,
+                                                               "; ".join(outcome.stop_reasons))
             for metric in outcome.metrics:
                 metrics.log(run, *metric)
             frames.append(outcome.measures)
             result.activation_paths.append(outcome.activation_path)
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
         if failure is not None:
             raise failure
-        metrics.log_means()
         if settings["family_size"]:
             frames.append(estimate_family(load_estimators(settings["estimators"]),
                                           result.activation_paths[:settings["family_size"]], settings["seed"]))
             result.measures = sorted_measures(frames)
-            result.measures.to_csv(result.measures_path, index=False)
+            write_measures(result.measures, result.measures_path)
     finally:
         # A failed repetition still hands over the measures of the others.
         if result.measures_path.exists():
@@ -220,40 +334,65 @@ def run_experiment(
     started = time.perf_counter()
     logged_metrics = metrics.frame()
     result.plot_paths = draw_plots(plotters, result.measures, settings, folder, folder.path,
-                                   metrics=logged_metrics)
+                                   metrics=logged_metrics, run_name=run_name)
     if settings["family_size"]:
         result.plot_paths += draw_plots(plotters, result.measures, settings, folder, folder.path,
-                                        metrics=logged_metrics, estimator_plots_only=True, prefix=FAMILY_PREFIX)
+                                        metrics=logged_metrics, estimator_plots_only=True, prefix=FAMILY_PREFIX,
+                                        run_name=run_name)
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
     return result
 
 
-def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], folder: RunFolder,
-               outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
-               estimator_plots_only: bool = False, prefix: str = "") -> list[Path]:
-    """Every plotter of MI once per estimator, into ``outputs``; with several estimators (or ``always_suffix``, or a
-    ``prefix`` of the labels, as the network family's rows have), file names end in ``_<estimator label>``. Plotters
-    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The layer names, the labels
-    of the rows MI was estimated on, the activations and gradient statistics come from the run's ``folder``;
-    ``metrics`` are the logged training metrics (columns ``run, name, epoch, value``)."""
+def run_title(name: str, run_id: Any) -> str:
+    """How plots name a run: ``demo (run 3)``, or the name alone for a run without an id."""
+    return f"{name} (run {run_id})" if run_id is not None else name
+
+
+def plot_contexts(settings: dict[str, Any], folder: RunFolder, run_name: str = "", always_suffix: bool = False,
+                  metrics: pd.DataFrame | None = None, prefix: str = "",
+                  gradient_statistics: pd.DataFrame | None = None) -> list[PlotContext]:
+    """The ``PlotContext`` of each configured estimator's plots.
+
+    The layer names, the labels of the rows MI was estimated on, how many of their inputs differ and the
+    activations come from the run's ``folder``. With several estimators (or ``always_suffix``, or a ``prefix`` of
+    the labels, as the network family's rows have), file suffixes are ``_<estimator label>``; with the family's
+    prefix the contexts say the family's size.
+    """
     activation_files = folder.activation_files()
     with ActivationFile(activation_files[0]) as store:
-        layer_names, mi_labels = store.layer_names, store.labels
+        layer_names, mi_labels, distinct_inputs = store.layer_names, store.labels, store.distinct_inputs
+    labels = [prefix + label for label in estimator_labels(settings["estimators"])]
+    suffixed = always_suffix or bool(prefix) or len(labels) > 1
+    family_size = min(settings["family_size"] or 0, settings["n_runs"]) if prefix == FAMILY_PREFIX else 0
+    return [
+        PlotContext(
+            split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
+            layer_names=layer_names, estimator=name, file_suffix=f"_{label}" if suffixed else "",
+            n_runs=settings["n_runs"], activation_files=activation_files, gradient_statistics=gradient_statistics,
+            metrics=metrics, run_name=run_name,
+            estimator_arguments=changed_arguments(name, arguments),
+            n_distinct_inputs=distinct_inputs, snapshot_schedule=settings["snapshot_schedule"],
+            family_size=family_size,
+        )
+        for label, (name, arguments) in zip(labels, settings["estimators"])
+    ]
+
+
+def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any], folder: RunFolder,
+               outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
+               estimator_plots_only: bool = False, prefix: str = "", run_name: str = "") -> list[Path]:
+    """Every plotter of MI once per estimator, into ``outputs``, with the contexts of ``plot_contexts``. Plotters
+    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The gradient statistics
+    come from the run's ``folder``; ``metrics`` are the logged training metrics (columns ``run, name, epoch,
+    value``); ``run_name`` starts the titles."""
     gradients = (read_gradient_statistics(folder.gradient_files())
                  if any(plotter.needs_gradient_statistics for plotter in plotters) else None)
+    contexts = plot_contexts(settings, folder, run_name, always_suffix, metrics, prefix, gradients)
     labels = [prefix + label for label in estimator_labels(settings["estimators"])]
-    always_suffix = always_suffix or bool(prefix)
     paths = []
-    for index, (label, (name, _)) in enumerate(zip(labels, settings["estimators"])):
-        context = PlotContext(
-            split=settings["calculate_mi_for"], n_rows=len(mi_labels), label_entropy=entropy_bits(mi_labels),
-            layer_names=layer_names, estimator=name,
-            file_suffix=f"_{label}" if len(labels) > 1 or always_suffix else "",
-            n_runs=settings["n_runs"], activation_files=activation_files, gradient_statistics=gradients,
-            metrics=metrics,
-        )
+    for index, (label, context) in enumerate(zip(labels, contexts)):
         for plotter in plotters:
             if plotter.per_estimator:
                 paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))

@@ -7,6 +7,7 @@ process or in worker processes (see ``deep_bottleneck.run.pipeline``), with iden
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.memory import ReleaseFreedMemory
-from deep_bottleneck.progress import EpochProgress
+from deep_bottleneck.progress import EpochProgress, Report
 from deep_bottleneck.run.activation_recorder import ActivationRecorder
 from deep_bottleneck.run.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.run.gradient_statistics import GradientStatisticsRecorder
@@ -43,6 +44,7 @@ class RepetitionResult:
         metrics: ``(name, value, epoch)`` of every epoch's metrics, when they were not logged live.
         seconds: Wall time of ``training`` (snapshots included), of ``estimation`` (the estimators' own
             time, mostly while training went on) and of ``estimation_after_training`` (what was left then).
+        stop_reasons: Why training stopped before its last epoch, from callbacks with a ``stop_reason``.
     """
 
     run: int
@@ -50,6 +52,7 @@ class RepetitionResult:
     activation_path: Path
     metrics: list[tuple[str, float, int]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    stop_reasons: list[str] = field(default_factory=list)
 
 
 def build_model(settings: dict[str, Any], training: DataSplit) -> keras.Model:
@@ -91,8 +94,28 @@ def gradient_recorders(settings: dict[str, Any], n_training_rows: int, epochs: A
     return [GradientStatisticsRecorder(epochs, path)]
 
 
+def dead_layers(layer_names: list[str], activations: list[np.ndarray]) -> list[str]:
+    """The layers whose every unit gives one value for every input (nothing about the input gets through)."""
+    return [name for name, values in zip(layer_names, activations)
+            if len(values) > 1 and np.all(np.ptp(np.asarray(values).reshape(len(values), -1), axis=0) == 0)]
+
+
+def warn_about_dead_layers(recorder: ActivationRecorder, run: int) -> None:
+    """Log a warning naming the layers that are dead at the last snapshot."""
+    if recorder.last_snapshot is None:
+        return
+    epoch, activations = recorder.last_snapshot
+    dead = dead_layers(recorder.layer_names, activations)
+    if dead:
+        logging.getLogger("deep_bottleneck.runs").warning(
+            "Run %d: layer(s) %s are dead at epoch %d: every unit gives the same value for every input, so MI is 0 "
+            "there; a smaller learning_rate or another activation_fn may keep them alive.",
+            run, ", ".join(map(repr, dead)), epoch)
+
+
 def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
-                   log_metric: Callable[[str, float, int], None] | None = None) -> RepetitionResult:
+                   log_metric: Callable[[str, float, int], None] | None = None,
+                   report: Report | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
 
     Args:
@@ -100,6 +123,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         run: Index of the repetition.
         folder: The run folder, which holds the repetition's activations and other files.
         log_metric: Receives every epoch's metrics as they come; when None they are returned instead.
+        report: Receives progress lines (epoch, losses, accuracies, estimation), or None.
 
     Raises:
         EstimationError: Activations became NaN or infinite (the activation file stays on disk).
@@ -112,15 +136,16 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     model = build_model(settings, training)
     collected: list[tuple[str, float, int]] = []
     estimators = load_estimators(settings["estimators"])
-    estimation = BackgroundEstimation(estimators, mi_split.y, run)
     activation_path = folder.activation_file(run)
     epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    estimation = BackgroundEstimation(estimators, mi_split.y, run, expected_snapshots=len(epochs_to_record))
+    description = f"run {run + 1}/{settings['n_runs']}"
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
                                   on_snapshot=estimation.submit, store_activations=settings["store_activations"])
     callbacks = [
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
-        EpochProgress(settings["epochs"], f"run {run + 1}/{settings['n_runs']}: training", position=run),
+        EpochProgress(settings["epochs"], description, position=run, report=report, status=estimation.status),
         ReleaseFreedMemory(),
     ] + gradient_recorders(settings, len(training.X), epochs_to_record, folder.gradient_file(run))
     facts = {"run_dir": str(folder.path), "projector_folder": folder.projector_folder(run),
@@ -136,7 +161,14 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         estimation.abandon()
         raise
     trained = time.perf_counter()
+    warn_about_dead_layers(recorder, run)
+    if report is not None:
+        report(f"{description}: training done in {trained - started:.1f} s; {estimation.status()}")
     measures = estimation.result()
     seconds = {"training": trained - started, "estimation": estimation.busy_seconds,
                "estimation_after_training": time.perf_counter() - trained}
-    return RepetitionResult(run, measures, activation_path, collected, seconds)
+    if report is not None:
+        report(f"{description}: done; {estimation.status()} ({seconds['estimation_after_training']:.1f} s after "
+               f"training)")
+    stop_reasons = [reason for callback in callbacks if (reason := getattr(callback, "stop_reason", None))]
+    return RepetitionResult(run, measures, activation_path, collected, seconds, stop_reasons)

@@ -20,11 +20,17 @@ from deep_bottleneck.batched_training import BatchedTraining, batchable_reason
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.memory import ReleaseFreedMemory
 from deep_bottleneck.models.base import recorded_layers
-from deep_bottleneck.progress import EpochProgress
+from deep_bottleneck.progress import EpochProgress, Report
 from deep_bottleneck.run.activation_recorder import ActivationRecorder
 from deep_bottleneck.run.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.run.metrics_logger import MetricsLogger
-from deep_bottleneck.run.repetition import RepetitionResult, build_model, run_repetition, set_random_seed
+from deep_bottleneck.run.repetition import (
+    RepetitionResult,
+    build_model,
+    run_repetition,
+    set_random_seed,
+    warn_about_dead_layers,
+)
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from deep_bottleneck.store.run_folder import RunFolder
 
@@ -68,8 +74,9 @@ def _network(settings: dict[str, Any], run: int, folder: RunFolder,
     training, test = plugins.load_plugin("dataset", settings["dataset"], **settings["dataset_args"])
     mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
     model = build_model(settings, training)
-    estimation = BackgroundEstimation(load_estimators(settings["estimators"]), mi_split.y, run)
     epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    estimation = BackgroundEstimation(load_estimators(settings["estimators"]), mi_split.y, run,
+                                      expected_snapshots=len(epochs_to_record))
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record,
                                   folder.activation_file(run), on_snapshot=estimation.submit,
                                   store_activations=settings["store_activations"])
@@ -88,7 +95,7 @@ def _same_data(networks: Sequence[_Network]) -> bool:
 
 def run_repetitions_together(
     settings: dict[str, Any], runs: Sequence[int], folder: RunFolder,
-    log_metric: Callable[[int, str, float, int], None] | None = None,
+    log_metric: Callable[[int, str, float, int], None] | None = None, report: Report | None = None,
 ) -> list[RepetitionResult | BaseException]:
     """Train repetitions ``runs`` together, record each one's activations and estimate its MI.
 
@@ -101,6 +108,7 @@ def run_repetitions_together(
         folder: The run folder.
         log_metric: Receives ``(run, name, value, epoch)`` of every epoch's metrics as they come; when None they
             are returned in each result instead.
+        report: Receives progress lines (the group's epochs, with the first repetition's losses), or None.
 
     Returns:
         Per repetition, in the order of ``runs``, its result or the exception it raised.
@@ -110,15 +118,16 @@ def run_repetitions_together(
     if not _same_data(networks):
         for network in networks:
             network.estimation.abandon()
-        return [_alone(settings, run, folder, log_metric) for run in runs]
+        return [_alone(settings, run, folder, log_metric, report) for run in runs]
     epochs = settings["epochs"]
     trainer = BatchedTraining([n.model for n in networks], networks[0].training, networks[0].test,
                               settings["batch_size"], [settings["seed"] + n.run for n in networks])
     layers = recorded_layers(networks[0].model)
     rows = networks[0].recorder.split.X
     snapshots = networks[0].recorder.epochs_to_record
-    progress = EpochProgress(epochs, f"runs {runs[0] + 1}-{runs[-1] + 1}/{settings['n_runs']}: training",
-                             position=runs[0])
+    description = f"runs {runs[0] + 1}-{runs[-1] + 1}/{settings['n_runs']}"
+    progress = EpochProgress(epochs, description, position=runs[0], report=report,
+                             status=networks[0].estimation.status)
     release = ReleaseFreedMemory()
     for network in networks:
         for callback in (network.recorder, network.metrics):
@@ -146,8 +155,11 @@ def run_repetitions_together(
             network.recorder.on_train_end()
         progress.on_train_end()
     trained = time.perf_counter()
+    if report is not None:
+        report(f"{description}: training done in {trained - started:.1f} s")
     results: list[RepetitionResult | BaseException] = []
     for network in networks:
+        warn_about_dead_layers(network.recorder, network.run)
         try:
             measures = network.estimation.result()
         except Exception as exc:
@@ -160,9 +172,11 @@ def run_repetitions_together(
 
 
 def _alone(settings: dict[str, Any], run: int, folder: RunFolder,
-           log_metric: Callable[[int, str, float, int], None] | None) -> RepetitionResult | BaseException:
+           log_metric: Callable[[int, str, float, int], None] | None,
+           report: Report | None) -> RepetitionResult | BaseException:
     try:
         return run_repetition(settings, run, folder,
-                              (lambda name, value, step: log_metric(run, name, value, step)) if log_metric else None)
+                              (lambda name, value, step: log_metric(run, name, value, step)) if log_metric else None,
+                              report)
     except Exception as exc:
         return exc

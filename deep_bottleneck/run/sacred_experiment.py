@@ -9,12 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from sacred import SETTINGS, Experiment
+from sacred.host_info import host_info_gatherer
 from sacred.observers import FileStorageObserver, RunObserver
 from sacred.utils import SacredError, apply_backspaces_and_linefeeds
 
-from deep_bottleneck.config import FREE_FORM_KEYS, KEY_CHECKS, default_config, validate_config
+from deep_bottleneck import plugins
+from deep_bottleneck.config import (
+    FREE_FORM_KEYS,
+    KEY_CHECKS,
+    default_config,
+    estimator_names,
+    validate_config,
+    validate_estimators,
+)
 from deep_bottleneck.errors import DeepBottleneckError
-from deep_bottleneck.run.pipeline import run_experiment
+from deep_bottleneck.progress import default_report
+from deep_bottleneck.run.pipeline import run_experiment, run_title
+from deep_bottleneck.run.provenance import run_source_files, stack_versions
 from deep_bottleneck.store.file_store import PROJECT_ROOT, FileStore
 from deep_bottleneck.store.mongo import content_type, largest_mongo_run_id
 
@@ -23,6 +34,13 @@ from deep_bottleneck.store.mongo import content_type, largest_mongo_run_id
 SETTINGS.CAPTURE_MODE = "sys"
 # JAX reports at INFO level that it found no TPU, on every CPU-only run.
 logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
+
+
+@host_info_gatherer("pid")
+def _process_id() -> int:
+    """The run's process, recorded in ``host`` so that a run whose process is gone is recognised
+    (``store.run_liveness``)."""
+    return os.getpid()
 
 
 class InvalidExperimentConfig(SacredError):
@@ -47,6 +65,8 @@ class _SkipFreeFormKeyNotices(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.startswith("An error ocurred in the 'file store ") and "Cannot write " in message:
+            return False  # the run stops with this error as its one line
         return not any(message.startswith(f'Added new config entry: "{key}.') for key in FREE_FORM_KEYS)
 
 
@@ -73,6 +93,37 @@ def run_output_dir(run: Any, runs_dir: Path) -> Path:
     return folder
 
 
+def record_provenance(experiment: Experiment, settings: dict[str, Any]) -> None:
+    """Have Sacred store, with the run, the source of every plug-in ``settings`` use (the user's own included) and
+    of the framework's modules, and the versions of the whole stack (``run.provenance``)."""
+    for path in run_source_files(settings):
+        experiment.add_source_file(str(path))
+    for package, version in stack_versions().items():
+        experiment.add_package_dependency(package, version)
+
+
+def recorded_estimators(config: dict[str, Any]) -> dict[str, Any]:
+    """The config changes that make a run with ``estimators`` record them plainly: ``estimators`` as
+    ``[name, {arguments}]`` pairs and ``estimator`` as the list of their names (``config.estimator_names``); none
+    for a run of a single ``estimator``. ``config`` is valid."""
+    if not config.get("estimators"):
+        return {}
+    settings = validate_estimators(config["estimators"])
+    return {"estimators": settings, "estimator": estimator_names(settings)}
+
+
+class DeepBottleneckExperiment(Experiment):
+    """Sacred's experiment, recording each run's estimators plainly (``recorded_estimators``).
+
+    Config hooks cannot change keys the user set, so the run's config is changed once the run is created, before
+    any observer sees it."""
+
+    def _create_run(self, *args: Any, **kwargs: Any) -> Any:
+        run = super()._create_run(*args, **kwargs)
+        run.config.update(recorded_estimators(run.config))
+        return run
+
+
 def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
                       mongo_observer: RunObserver | None = None, help_text: str = "") -> Experiment:
     """Create the Sacred experiment, storing runs in ``runs_dir`` (Sacred's file store) and, when
@@ -86,7 +137,8 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     """
     runs_dir = Path(runs_dir).resolve()
     # Sources are recorded, and the usage line is written, relative to the project folder.
-    experiment = Experiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT))
+    experiment = DeepBottleneckExperiment(name, save_git_info=False, base_dir=str(PROJECT_ROOT),
+                                          additional_host_info=[_process_id])
     experiment.doc = help_text
     experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
@@ -100,9 +152,14 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     @experiment.config_hook
     def validate(config, command_name, logger):
         try:
-            validate_config(dict(config))
+            settings = validate_config(dict(config))
+            # A data set that needs a file has it checked (or downloaded) now, before the run takes an id.
+            check_files = getattr(plugins.load_module("dataset", settings["dataset"]), "check_files", None)
+            if check_files is not None:
+                check_files(**settings["dataset_args"])
         except DeepBottleneckError as exc:
             raise InvalidExperimentConfig(str(exc)) from None
+        record_provenance(experiment, settings)
         return {}
 
     # The free-form keys are parameters of main so that Sacred accepts keys set inside them.
@@ -110,13 +167,30 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     def main(_config, _run, regularization=None, estimator_args=None, dataset_args=None, model_args=None):
         config = {key: value for key, value in dict(_config).items() if key in KEY_CHECKS}
         run_folder = run_output_dir(_run, runs_dir)
+        file_stores = [observer for observer in _run.observers if isinstance(observer, FileStore)]
+
+        def stop_if_a_record_failed() -> None:
+            for store in file_stores:
+                if store.write_error is not None:
+                    raise store.write_error
+
+        def log_scalar(name: str, value: float, step: int) -> None:
+            stop_if_a_record_failed()
+            _run.log_scalar(name, value, step)
+
+        def add_artifact(path: str, name: str) -> None:
+            _run.add_artifact(path, name, content_type=content_type(name))
+            stop_if_a_record_failed()
+
         try:
-            result = run_experiment(
-                config, run_folder, log_scalar=_run.log_scalar,
-                add_artifact=lambda path, name: _run.add_artifact(path, name, content_type=content_type(name)),
-            )
+            result = run_experiment(config, run_folder, log_scalar=log_scalar, add_artifact=add_artifact,
+                                    report=default_report(),
+                                    run_name=run_title(_run.experiment_info["name"], _run._id))
+            stop_if_a_record_failed()
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
+        if result.stopped_early:
+            _run.info["stopped_early"] = result.stopped_early
         for path in result.plot_paths:
             print(f"Plot: {path}")
         print(f"Information measures: {result.measures_path}")

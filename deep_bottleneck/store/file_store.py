@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 from sacred.observers import FileStorageObserver
+from sacred.serializer import flatten
 
+from deep_bottleneck.errors import ConfigError, RecordWriteError
+from deep_bottleneck.record_file import reported_write_failures, write_text_atomically
 from deep_bottleneck.store.run_folder import ID_LOCK_FILE
+
+logger = logging.getLogger("deep_bottleneck.runs")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,6 +31,33 @@ def default_runs_dir(project_root: Path = PROJECT_ROOT) -> Path:
 FILE_STORE_PRIORITY = 40
 
 
+def check_runs_dir(runs_dir: Path) -> None:
+    """Make sure runs can be stored in ``runs_dir`` (created if missing).
+
+    Raises:
+        ConfigError: It is a file, or cannot be created or written in (read-only, no permission, disk full).
+    """
+    runs_dir = Path(runs_dir)
+    where = f"The file store {runs_dir} ($DEEP_BOTTLENECK_RUNS_DIR, else runs/ beside experiment.py)"
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise ConfigError(f"{where} is a file, not a folder; point $DEEP_BOTTLENECK_RUNS_DIR to a folder.")
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(prefix=".write-check-", dir=runs_dir)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be written in: {exc.strerror or exc}. Nothing was run.") from None
+
+
+def check_free_run_id(runs_dir: Path, run_id: str) -> None:
+    """Raise ``ConfigError`` when the file store already holds a run ``run_id`` (Sacred's ``--id``)."""
+    if (Path(runs_dir) / str(run_id)).exists():
+        taken = sorted(int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit())
+        raise ConfigError(f"--id {run_id}: the file store {runs_dir} already holds run {run_id}; leave --id out to "
+                          f"get the next free id ({max(taken, default=0) + 1}).")
+
+
 def largest_folder_run_id(runs_dir: Path) -> int:
     """The largest numbered run folder in a file store (0 when there is none)."""
     return max((int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit() and p.is_dir()), default=0)
@@ -32,7 +67,9 @@ class FileStore(FileStorageObserver):
     """Sacred's file store, giving each run an id no run has in this folder or in the other store.
 
     Ids are chosen under a lock on the folder, so parallel runs on one machine never share one;
-    MongoDB (when attached) stores the run under the same id.
+    MongoDB (when attached) stores the run under the same id. Every JSON record is written whole or not at all
+    (``record_file``); the first write that fails is kept in ``write_error`` (the run checks it and stops) and
+    the records keep their last complete content.
 
     Args:
         runs_dir: Root of the file store.
@@ -42,6 +79,8 @@ class FileStore(FileStorageObserver):
     def __init__(self, runs_dir: Path, largest_other_id: Callable[[], int] = lambda: 0) -> None:
         super().__init__(str(runs_dir), priority=FILE_STORE_PRIORITY)
         self.largest_other_id = largest_other_id
+        #: The first failed write of a record, or None.
+        self.write_error: RecordWriteError | None = None
 
     def started_event(self, ex_info, command, host_info, start_time, config, meta_info, _id):
         if _id is not None:
@@ -54,6 +93,47 @@ class FileStore(FileStorageObserver):
             while (runs_dir / str(run_id)).exists():
                 run_id += 1
             return super().started_event(ex_info, command, host_info, start_time, config, meta_info, run_id)
+
+    def __repr__(self) -> str:
+        return f"file store {self.basedir}"
+
+    def save_json(self, obj, filename):
+        """Write one JSON record atomically; a failed write raises ``RecordWriteError`` and is remembered."""
+        try:
+            write_text_atomically(Path(self.dir) / filename, json.dumps(flatten(obj), sort_keys=True, indent=2))
+        except RecordWriteError as exc:
+            self.write_error = self.write_error or exc
+            raise
+
+    def save_cout(self):
+        try:
+            with reported_write_failures(Path(self.dir) / "cout.txt"):
+                super().save_cout()
+        except RecordWriteError as exc:
+            self.write_error = self.write_error or exc
+            raise
+
+    def _final_record(self, event, *args) -> None:
+        """Sacred's last record of a run; a failed write is one line (the record keeps its last content)."""
+        try:
+            event(*args)
+        except RecordWriteError as exc:
+            logger.error("%s The run's record still says %s.", exc, self._stored_status())
+
+    def _stored_status(self) -> str:
+        try:
+            return json.loads((Path(self.dir) / "run.json").read_text()).get("status", "nothing")
+        except (OSError, ValueError):
+            return "nothing readable"
+
+    def completed_event(self, stop_time, result):
+        self._final_record(super().completed_event, stop_time, result)
+
+    def interrupted_event(self, interrupt_time, status):
+        self._final_record(super().interrupted_event, interrupt_time, status)
+
+    def failed_event(self, fail_time, fail_trace):
+        self._final_record(super().failed_event, fail_time, fail_trace)
 
     def artifact_event(self, name, filename, metadata=None, content_type=None):
         """List an artifact in ``run.json``; a file already in the run folder under ``name`` is not copied."""

@@ -1,6 +1,6 @@
 """A local MongoDB-compatible server for users without one: SecantusDB, run as a separate process.
 
-    python -m deep_bottleneck.cli.mongo_server [--data-dir .mongo-data] [--port 27017]
+    python -m deep_bottleneck.cli.mongo_server [--data_dir .mongo-data] [--port 27017]
 
 prints the URL and serves until interrupted (Ctrl-C stops it cleanly). SecantusDB (GPL-2.0) is an
 optional dependency (``requirements/mongo-server.txt``); it is only ever started as a program,

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.errors import ConfigError, DeepBottleneckError
 
 DEFAULT_DB = "deep_bottleneck"
 
@@ -52,9 +52,14 @@ def redact(url: str) -> str:
 def settings_from_environment(url: str | None = None, db_name: str | None = None,
                               required: bool | None = None) -> MongoSettings | None:
     """Settings from explicit values, falling back to the environment; None when no URL is given."""
+    given = url
     url = url or os.environ.get("DEEP_BOTTLENECK_MONGO_URL")
     if not url:
         return None
+    if not re.match(r"mongodb(\+srv)?://\S", url):
+        source = "--mongo_url" if given else "$DEEP_BOTTLENECK_MONGO_URL"
+        raise ConfigError(f"{source} {redact(url)!r} is not a MongoDB URL; it starts with mongodb:// "
+                               f"(e.g. mongodb://127.0.0.1:27017/).")
     if required is None:
         required = os.environ.get("DEEP_BOTTLENECK_MONGO_ONLY", "").lower() in ("1", "true", "yes")
     return MongoSettings(url, db_name or os.environ.get("DEEP_BOTTLENECK_MONGO_DB", DEFAULT_DB), bool(required))
@@ -96,7 +101,7 @@ def mongo_observer(settings: MongoSettings):
         if settings.required:
             raise MongoUnavailableError(f"{message} Nothing was run; start the server or drop --mongo_only.")
         print(f"{message} The run is stored in the file store only; import it later with "
-              f"'python -m deep_bottleneck.store.mongo_runs'.", file=sys.stderr)
+              f"'python -m deep_bottleneck.cli.mongo_import'.", file=sys.stderr)
         return None
     return MongoObserver(url=settings.url, db_name=settings.db_name,
                          serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS)

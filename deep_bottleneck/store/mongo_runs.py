@@ -1,6 +1,6 @@
 """Import runs from Sacred's file store into MongoDB: config, metrics, artifacts, sources, captured output.
 
-    python -m deep_bottleneck.cli.mongo_import [--runs-dir runs] [--mongo-url URL] [--mongo-db NAME]
+    python -m deep_bottleneck.cli.mongo_import [--runs_dir runs] [--mongo_url URL] [--mongo_db NAME]
 
 Runs are written as Sacred's MongoObserver writes them, so Omniboard and incense read imported runs as
 they read runs stored directly: artifacts go to GridFS with their content type, and the experiment's
@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from deep_bottleneck.errors import DamagedFileError
 from deep_bottleneck.store.mongo import DEFAULT_DB, content_type, mongo_client
 from deep_bottleneck.store.run_folder import (
     CAPTURED_OUTPUT,
@@ -40,12 +41,15 @@ class Imported(NamedTuple):
     """What the import did with one file-store run.
 
     Attributes:
-        outcome: ``"imported"``, ``"completed"`` or ``"skipped"``.
-        run_id: The run's id in MongoDB.
+        outcome: ``"imported"``, ``"completed"``, ``"skipped"`` or ``"failed"`` (the folder's records cannot be
+            read; nothing of it was imported).
+        run_id: The run's id in MongoDB (None when failed).
+        reason: Why it failed, in one line, or None.
     """
 
     outcome: str
-    run_id: int
+    run_id: int | None
+    reason: str | None = None
 
 
 def _time(value: str | None) -> datetime.datetime | None:
@@ -199,7 +203,20 @@ class MongoImporter:
         return Imported("completed" if existing is not None else "imported", run_id)
 
     def import_store(self, runs_dir: Path) -> dict[str, Imported]:
-        """Import every run folder of a file store, in the order of their ids; return what happened to each."""
+        """Import every run folder of a file store, in the order of their ids; return what happened to each.
+
+        A folder whose records cannot be read (a damaged ``run.json``, a record of the wrong shape) is reported as
+        ``failed`` with the reason, and the import goes on with the next one.
+        """
         folders = sorted((p for p in Path(runs_dir).iterdir() if p.is_dir() and RunFolder(p).has_run()),
                          key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
-        return {str(folder): self.import_run(folder) for folder in folders}
+        outcomes = {}
+        for folder in folders:
+            try:
+                outcomes[str(folder)] = self.import_run(folder)
+            except DamagedFileError as exc:
+                outcomes[str(folder)] = Imported("failed", None, str(exc))
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                outcomes[str(folder)] = Imported("failed", None, f"its records are not a Sacred run "
+                                                                 f"({type(exc).__name__}: {exc}).")
+        return outcomes

@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from deep_bottleneck.errors import DamagedFileError
+
 MEASURES_FILE = "information_measures.csv"
 COMPRESSION_FILE = "compression.csv"
 RUN_RECORD = "run.json"
@@ -99,9 +101,18 @@ class RunFolder:
         return self.path / f".staging-{os.getpid()}"
 
     def read_record(self, name: str, default: Any = None) -> Any:
-        """A JSON record of the run, or ``default`` when the run has none."""
+        """A JSON record of the run, or ``default`` when the run has none.
+
+        Raises:
+            DamagedFileError: The record is not valid JSON (cut short by an older version, or overwritten).
+        """
         path = self.record(name)
-        return json.loads(path.read_text()) if path.exists() else default
+        if not path.exists():
+            return default
+        try:
+            return json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DamagedFileError(f"{path} is damaged: not valid JSON ({exc}).") from None
 
     def has_run(self) -> bool:
         """Whether the folder holds a run (its ``run.json``)."""

@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from tests.conftest import PROJECT_ROOT, run_script
+from tests.processes import descendants, wait_until_ended
 
 TINY = {"epochs": 2, "architecture": [4]}
 
@@ -69,6 +70,26 @@ def test_a_grid_runs_once_a_bad_config_is_named_and_a_failing_one_does_not_stop_
     assert len(stored_runs(runs)) == 7
 
 
+def test_updates_after_with_reach_every_config_and_count_when_looking_for_completed_runs(python, tmp_path):
+    write(tmp_path / "configs" / "one.json", TINY)
+    runs = tmp_path / "runs"
+    env = {"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
+
+    first = run_script(python, "run_experiments_local.py", "-d", "configs", "--output", "out", "with", "epochs=1",
+                       "architecture=[3]", cwd=tmp_path, env_updates=env)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    config = json.loads((runs / "1" / "config.json").read_text())
+    assert (config["epochs"], config["architecture"]) == (1, [3])
+    again = run_script(python, "run_experiments_local.py", "-d", "configs", "--output", "out", "with", "epochs=1",
+                       "architecture=[3]", cwd=tmp_path, env_updates=env)
+    assert again.returncode == 0 and "skipped one: run 1 has this config" in again.stdout
+    wrong = run_script(python, "run_experiments_local.py", "-d", "configs", "with", "epochs", cwd=tmp_path,
+                       env_updates=env)
+    assert wrong.returncode == 2 and "give config updates as key=value (e.g. epochs=20)" in wrong.stderr
+    assert sorted(path.name for path in runs.iterdir() if path.name.isdigit()) == ["1"]
+
+
 def test_ctrl_c_stops_the_batch_keeping_finished_runs_and_marking_the_interrupted_one(python, tmp_path):
     write(tmp_path / "configs" / "a_short.json", TINY)
     write(tmp_path / "configs" / "b_long.json", {**TINY, "epochs": 1_000_000})
@@ -92,3 +113,52 @@ def test_ctrl_c_stops_the_batch_keeping_finished_runs_and_marking_the_interrupte
         "a_short": "completed", "b_long": "interrupted", "c_never": "not-started"}
     assert {run_id: status for run_id, (status, _) in stored_runs(runs).items()} == {1: "COMPLETED",
                                                                                      2: "INTERRUPTED"}
+
+
+def start_runner(python, tmp_path, runs):
+    return subprocess.Popen(
+        [python, str(PROJECT_ROOT / "run_experiments_local.py"), "-d", "configs", "-j", "1", "--output", "out"],
+        cwd=tmp_path, env={**os.environ, "DEEP_BOTTLENECK_RUNS_DIR": str(runs)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for_run(runner, runs, run_id=1, seconds=300):
+    deadline = time.monotonic() + seconds
+    while not (runs / str(run_id) / "metrics.json").exists():
+        assert runner.poll() is None and time.monotonic() < deadline, runner.communicate()
+        time.sleep(0.5)
+
+
+def test_an_experiment_killed_by_a_signal_is_reported_as_such(python, tmp_path):
+    write(tmp_path / "configs" / "long.json", {**TINY, "epochs": 1_000_000})
+    runs = tmp_path / "runs"
+    runner = start_runner(python, tmp_path, runs)
+    wait_for_run(runner, runs)
+    (experiment_pid,) = [pid for pid in descendants(runner.pid) if _parent(pid) == runner.pid]
+
+    os.kill(experiment_pid, signal.SIGKILL)
+    stdout, stderr = runner.communicate(timeout=120)
+
+    assert runner.returncode == 1, stdout + stderr
+    assert "failed: long (" in stdout and "): killed by signal 9 (SIGKILL)" in stdout
+    run = json.loads((runs / "1" / "run.json").read_text())
+    assert (run["status"], run["dead"]) == ("FAILED", "killed by signal 9 (SIGKILL)")
+
+
+def test_experiments_end_and_store_themselves_as_interrupted_when_the_runner_is_killed(python, tmp_path):
+    write(tmp_path / "configs" / "long.json", {**TINY, "epochs": 1_000_000})
+    runs = tmp_path / "runs"
+    runner = start_runner(python, tmp_path, runs)
+    wait_for_run(runner, runs)
+    below = descendants(runner.pid)
+
+    runner.kill()
+    runner.communicate()
+
+    assert wait_until_ended(below, 120) == set()
+    assert stored_runs(runs)[1][0] == "INTERRUPTED"
+
+
+def _parent(pid):
+    stat = open(f"/proc/{pid}/stat").read()
+    return int(stat[stat.rindex(")") + 2:].split()[1])

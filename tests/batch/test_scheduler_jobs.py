@@ -62,7 +62,7 @@ def test_a_grid_runs_as_one_job_per_config_into_the_shared_file_store_and_is_not
     settings = {"DEEP_BOTTLENECK_RUNS_DIR": "runs"}
 
     done = submit(python, user, scheduler, "-d", "configs", "--seed", "5", "--output", "job-output", "--wait",
-                  **settings)
+                  "with", "epochs=1", **settings)
 
     assert done.returncode == 0, done.stdout + done.stderr
     names = [f"trio_activation_fn_{fn}" for fn in ("tanh", "relu", "sigmoid")]
@@ -77,7 +77,7 @@ def test_a_grid_runs_as_one_job_per_config_into_the_shared_file_store_and_is_not
     assert sorted(stored) == sorted(names)
     for name, (status, config) in stored.items():
         assert status == "COMPLETED"
-        assert {key: config[key] for key in ("epochs", "architecture", "seed")} == {**TINY, "seed": 5}
+        assert {key: config[key] for key in ("epochs", "architecture", "seed")} == {**TINY, "epochs": 1, "seed": 5}
         assert name == f"trio_activation_fn_{config['activation_fn']}"
     job_files = sorted(path.name for path in (user / "job-output").iterdir() if path.is_file())
     expected_files = (sorted(f"deep_bottleneck.{stream}{job}" for job in jobs.values() for stream in "eo")
@@ -85,7 +85,7 @@ def test_a_grid_runs_as_one_job_per_config_into_the_shared_file_store_and_is_not
     assert job_files == expected_files
 
     again = submit(python, user, scheduler, "-d", "configs", "--seed", "5", "--output", "job-output", "--wait",
-                   **settings)
+                   "with", "epochs=1", **settings)
 
     assert again.returncode == 0, again.stdout + again.stderr
     assert jobs_of(again.stdout) == {}
@@ -157,3 +157,21 @@ def test_a_path_with_a_comma_is_refused_before_anything_is_submitted(tmp_path):
 
     with pytest.raises(ValueError, match="comma"):
         submission_command("slurm", tmp_path / "a.json", None, tmp_path, python=str(tmp_path / "a,b" / "python"))
+
+
+def test_updates_for_every_config_follow_the_config_in_each_job(tmp_path):
+    from deep_bottleneck.batch.scheduler_jobs import submission_command
+
+    for scheduler in SCHEDULERS:
+        command = submission_command(scheduler, tmp_path / "a.json", 3, tmp_path, updates=["epochs=20", "n_runs=2"])
+        # The job scripts run experiment.py with "$@".
+        assert command[-4:] == [str(tmp_path / "a.json"), "epochs=20", "n_runs=2", "seed=3"]
+
+
+def test_the_help_names_files_that_exist(python):
+    done = subprocess.run([python, str(PROJECT_ROOT / "run_experiments.py"), "--help"], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    named = re.findall(r"(?:configs|infrastructure)/[\w/.-]*[\w]", done.stdout)
+    assert "configs/grids/cohort_activation_functions.json" in named
+    assert [path for path in named if not (PROJECT_ROOT / path).exists()] == []

@@ -6,7 +6,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from deep_bottleneck.testing.validation_cases import label_dependent_patterns, noisy_mixture_truth, uniform_patterns
+from deep_bottleneck.testing.validation_cases import (
+    all_cases, label_dependent_patterns, noisy_mixture_truth, uniform_patterns,
+)
 from tests.conftest import PROJECT_ROOT
 
 
@@ -18,15 +20,25 @@ def validate(python, tmp_path, *arguments):
 
 def test_the_kde_bounds_bracket_every_noisy_mixture_and_the_table_is_written(python, tmp_path):
     done = validate(python, tmp_path, "--quick", "--estimators", "mi_estimator.lower", "mi_estimator.upper",
-                    "--markdown", "table.md")
+                    "--markdown", "table.md", "--jobs", "2")
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
     table = (tmp_path / "table.md").read_text()
     assert table == done.stdout
     rows = [line.split(" | ") for line in table.splitlines()[2:]]
-    assert len(rows) == 2 * 16
-    assert [row[11] for row in rows if row[0].startswith("| rows + N(0")] == ["ok"] * 6
-    uniform_4 = next(row for row in rows if row[0] == "| uniform over 2^4 patterns" and row[2] == "upper")
-    assert abs(float(uniform_4[5])) < 0.01  # error of I(X;T) in bits
+    assert len(rows) == 2 * len(all_cases(quick=True)) == 2 * 9
+    assert [row[11] for row in rows if row[0].startswith("| rows + N(0")] == ["ok"] * 4
+    uniform_10 = next(row for row in rows if row[0] == "| uniform over 2^10 patterns" and row[2] == "upper")
+    # The plug-in bias of 1024 patterns from 2000 rows, -(L - 1) / (2 N ln 2) = -0.369 bits, and little more.
+    assert -0.6 < float(uniform_10[5]) < -0.2
+
+
+def test_worker_processes_give_the_table_one_process_gives(python, tmp_path):
+    tables = [validate(python, tmp_path, "--quick", "--estimators", "mi_estimator.binning", "mi_estimator.edge",
+                       "--jobs", jobs).stdout for jobs in ("1", "2")]
+    without_seconds = [[line.split(" | ")[:10] + line.split(" | ")[11:] for line in table.splitlines()]
+                       for table in tables]
+    assert len(without_seconds[0]) == 2 + 2 * 9 and without_seconds[0] == without_seconds[1]
 
 
 def test_an_unknown_estimator_is_one_line_with_a_suggestion(python, tmp_path):
@@ -45,3 +57,21 @@ def test_truths_of_the_cases():
     far_apart = np.arange(8, dtype=float)[:, None] * 100.0
     mi_xt, mi_ty, error = noisy_mixture_truth(far_apart, np.arange(8) % 2, 0.01, 2000)
     assert (mi_xt, mi_ty) == pytest.approx((3.0, 1.0), abs=1e-9) and error == pytest.approx(0.0, abs=1e-9)
+
+
+def test_beyond_normal_adds_the_baselines_table_and_the_mixed_tasks(python, tmp_path):
+    done = validate(python, tmp_path, "--quick", "--beyond-normal", "--seeds", "1", "--estimators",
+                    "mi_estimator.binning", "--markdown", "table.md")
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "table.md").read_text()
+    mixed = [line.split(" | ") for line in table.splitlines() if line.startswith("| U(y, y + 1) / 2")]
+    assert len(mixed) == 1 and abs(float(mixed[0][8])) < 1e-9  # binning at width 0.02 splits the classes exactly
+    baselines = [line.split(" | ") for line in table.splitlines() if line.startswith("| Bivariate normal 1 x 1")]
+    assert [row[3] for row in baselines] == ["CCA", "KSG (k=5)", "histogram (5 bins)"]
+    assert abs(float(baselines[0][6])) < 0.05  # CCA's error on a bivariate normal at N = 2000
+    assert "| all | KSG (k=5) | 5 |" in table
+
+
+def test_seeds_below_one_are_refused(python, tmp_path):
+    done = validate(python, tmp_path, "--beyond-normal", "--seeds", "0")
+    assert done.returncode == 2 and "--seeds must be at least 1, got 0" in done.stderr

@@ -60,10 +60,10 @@ def test_find_by_name_and_config(loader):
     assert len(loader.find_by_config_key("epochs", 2, exact=True)) == 4
 
 
-def test_metrics_are_series_by_step_and_artifacts_load_lazily(loader):
+def test_metrics_are_series_by_epoch_and_artifacts_load_lazily(loader):
     experiment = loader.find_by_config_key("activation_fn", "relu")[0]
     accuracy = experiment.metrics["validation.accuracy"]
-    assert list(accuracy.index) == [0, 1] and accuracy.between(0, 1).all()
+    assert accuracy.index.name == "epoch" and list(accuracy.index) == [0, 1] and accuracy.between(0, 1).all()
     assert experiment.config["activation_fn"] == "relu"
     plot = experiment.artifacts["infoplane"]
     assert isinstance(plot, PNGArtifact) and plot._content is None

@@ -99,3 +99,23 @@ def edge_estimate(activations: np.ndarray, labels: np.ndarray, epsilon: float,
                     for (cell, label), count in joint_counts.items())
         estimates.append((mi_xt, mi_ty))
     return tuple(float(max(value, 0.0)) for value in np.mean(estimates, axis=0))
+
+
+def distinct_row_count(activations: np.ndarray, labels: np.ndarray, _unused: float | None = None) -> tuple[float, float]:
+    """I(X;T) = H(T) and I(T;Y) in bits of one [N, d] snapshot, T's exact rows counted in a dictionary
+    (0.0 added to each value so that -0.0 and 0.0 are one key)."""
+    labels = np.asarray(labels)
+    rows = [tuple(float(value) + 0.0 for value in row) for row in np.asarray(activations)]
+    n_rows = len(rows)
+
+    def entropy(counts: dict) -> float:
+        p = np.array(list(counts.values()), dtype=float) / n_rows
+        return float(-(p * np.log2(p)).sum())
+
+    row_counts, joint_counts, label_counts = {}, {}, {}
+    for row, label in zip(rows, labels):
+        row_counts[row] = row_counts.get(row, 0) + 1
+        joint_counts[row, label] = joint_counts.get((row, label), 0) + 1
+        label_counts[label] = label_counts.get(label, 0) + 1
+    h_t = entropy(row_counts)
+    return h_t, h_t + entropy(label_counts) - entropy(joint_counts)

@@ -36,3 +36,19 @@ def test_units_are_binned_over_their_own_range():
 def test_only_the_chosen_snapshots_are_estimated():
     estimator = plugins.load_plugin("estimator", "mi_estimator.autoregressive", at_epochs=[0, 100])
     assert [estimator.estimates_epoch(epoch) for epoch in (0, 1, 100)] == [True, False, True]
+
+
+def test_kernels_drawn_inside_the_compiled_fit_equal_those_keras_draws_when_building():
+    """The JAX path builds the MADE with zero kernels and draws them inside its compiled program (sparing a
+    random-number program compiled per shape); the draws are Keras's, bit for bit."""
+    import jax
+
+    from deep_bottleneck.mi_estimator.autoregressive import MaskedDense, build_made
+
+    drawn = build_made(5, 4, 2, 9, 0.01, 7, np.zeros(5 * 4))
+    later = build_made(5, 4, 2, 9, 0.01, 7, np.zeros(5 * 4), kernels_set_later=True)
+    pairs = [(a, b) for a, b in zip(drawn.layers, later.layers) if isinstance(a, MaskedDense)]
+    assert len(pairs) == 3
+    for eager, deferred in pairs:
+        assert not np.asarray(deferred.kernel.value).any()
+        np.testing.assert_array_equal(np.asarray(jax.jit(deferred.initial_kernel)()), np.asarray(eager.kernel.value))

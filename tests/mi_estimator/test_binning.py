@@ -102,7 +102,7 @@ def test_shipped_split_is_the_published_harmonics_data(full):
     assert all(published[tuple(row)] == label for row, label in zip(full.X.astype(int), full.y))
 
 
-def test_fixed_range_bins_like_idnns_and_warns_about_values_outside():
+def test_fixed_range_bins_clip_into_the_edge_bins_and_warn_about_values_outside():
     estimator = binning.load(0.07, strategy="fixed", n_bins=30, bin_range=[-1, 1])
     inside = np.linspace(-0.99, 0.99, 30)[:, None]
     assert estimate(estimator, inside, np.arange(30) % 2)[0] == pytest.approx(np.log2(30))
@@ -131,3 +131,20 @@ def test_equal_mass_bins_hold_equally_many_rows_and_keep_ties_together():
 def test_unknown_strategy_is_rejected():
     with pytest.raises(ValueError, match="Unknown binning strategy 'quantile'"):
         binning.load(0.07, strategy="quantile")
+
+
+def test_miller_madow_adds_occupied_bins_minus_one_over_2n_to_each_entropy():
+    rng = np.random.default_rng(6)
+    activations = rng.integers(0, 5, size=(2, 300, 2)) * 0.1 + 0.01
+    activations[1, :, 1] = 0.01
+    labels = rng.integers(0, 3, size=300)
+    results = binning.load(0.1).estimate_with_errors(activations, labels)
+    for snapshot in range(2):
+        rows = [tuple(row) for row in np.floor(activations[snapshot] / 0.1).astype(int)]
+        k_t, k_ty, k_y = len(set(rows)), len(set(zip(rows, labels))), len(set(labels))
+        plug_in = binning_bounds(activations[snapshot], labels, 0.1)
+        correction = lambda k: (k - 1) / (2 * 300 * np.log(2))  # noqa: E731
+        assert results["MI_XM"][snapshot] == pytest.approx(plug_in[0], abs=1e-12)
+        assert results["MI_XM_miller_madow"][snapshot] == pytest.approx(plug_in[0] + correction(k_t), abs=1e-12)
+        assert results["MI_YM_miller_madow"][snapshot] == pytest.approx(
+            plug_in[1] + correction(k_t) + correction(k_y) - correction(k_ty), abs=1e-12)

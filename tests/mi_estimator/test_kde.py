@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deep_bottleneck import plugins
-from deep_bottleneck.mi_estimator import _kde as kde, lower, upper
+from deep_bottleneck.mi_estimator import _kde as kde, _kde_pair_kernel as kde_pair_kernel, lower, upper
 from tests.mi_estimator.reference import kde_bounds as direct_bounds
 
 
@@ -21,19 +21,20 @@ def test_matches_the_direct_formulas_with_duplicates_and_three_classes(noise_var
 
 
 @pytest.mark.parametrize("width", [17, 40])
-def test_block_and_tile_sizes_and_padding_of_wide_layers_do_not_change_the_result(monkeypatch, width):
+def test_leaf_size_and_pruning_axes_do_not_change_the_result(monkeypatch, width):
     rng = np.random.default_rng(1)
     activations = rng.normal(size=(900, width)) * 0.3
+    activations[::3] = activations[1::3] + rng.normal(size=(300, width)) * 0.01  # pairs near each other
     labels = rng.integers(0, 2, size=900)
     reference = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
-    monkeypatch.setattr(kde, "BLOCK_ROWS", 64)
-    monkeypatch.setattr(kde, "COLUMN_TILE_MAX", 256)
-    kde._compiled_gram_kernel_sums.cache_clear()
-    blocked = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
-    kde._compiled_gram_kernel_sums.cache_clear()
-    for bound in ("upper", "lower"):
-        np.testing.assert_allclose(blocked[bound], reference[bound], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(blocked["upper"], direct_bounds(activations, labels, 0.1)["upper"], atol=1e-5)
+    for leaf_size, direct_max_width, filter_axes in [(4, 8, 3), (200, 64, 16)]:
+        monkeypatch.setattr(kde_pair_kernel, "LEAF_SIZE", leaf_size)
+        monkeypatch.setattr(kde_pair_kernel, "DIRECT_MAX_WIDTH", direct_max_width)
+        monkeypatch.setattr(kde_pair_kernel, "FILTER_AXES", filter_axes)
+        changed = kde.KDEBoundEstimator(0.1, "lower").estimate_both(activations, labels)
+        for bound in ("upper", "lower"):
+            np.testing.assert_allclose(changed[bound], reference[bound], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(reference["upper"], direct_bounds(activations, labels, 0.1)["upper"], atol=1e-5)
 
 
 @pytest.mark.parametrize("covariance", [
@@ -89,4 +90,19 @@ def test_both_bounds_match_a_float64_evaluation_at_every_width_and_scale(width, 
     for bound in ("upper", "lower"):
         estimator = plugins.load_plugin("estimator", f"mi_estimator.{bound}", discretization_range=noise_variance)
         mi_xt, mi_ty = estimator.estimate_snapshots(rows[None], labels)
-        np.testing.assert_allclose([mi_xt[0], mi_ty[0]], direct[bound], rtol=0, atol=1e-3, err_msg=bound)
+        np.testing.assert_allclose([mi_xt[0], mi_ty[0]], direct[bound], rtol=0, atol=1e-5, err_msg=bound)
+
+
+def test_a_wide_snapshot_with_many_near_pairs_matches_the_float64_formulas():
+    """2500 rows of width 64 (wide: pairs filtered along principal axes), in clusters of near-duplicates whose
+    distances are about the noise, over ten classes: within 1e-5 bits of the float64 formulas."""
+    rng = np.random.default_rng(7)
+    centres = np.tanh(rng.normal(size=(40, 64)))
+    cluster = rng.integers(0, 40, size=2500)
+    rows = (centres[cluster] + rng.normal(scale=np.sqrt(1e-3 / 64), size=(2500, 64))).astype(np.float32)
+    labels = np.where(rng.random(2500) < 0.7, cluster % 10, rng.integers(0, 10, size=2500))
+    fast = kde.KDEBoundEstimator(1e-3, "upper").estimate_both(rows, labels)
+    direct = direct_bounds(rows, labels, 1e-3)
+    for bound in ("upper", "lower"):
+        assert 1.0 < direct[bound][1] < direct[bound][0] < np.log2(2500) - 1.0
+        np.testing.assert_allclose(fast[bound], direct[bound], rtol=0, atol=1e-5, err_msg=bound)

@@ -8,6 +8,7 @@ from scipy.stats import norm
 from deep_bottleneck import plugins
 from deep_bottleneck.errors import PluginError
 from deep_bottleneck.mi_estimator.base import estimate
+from tests.mi_estimator.reference import ksg_estimate
 
 
 def two_gaussians_mi_bits(variance: float) -> float:
@@ -37,3 +38,14 @@ def test_i_t_y_of_two_unit_gaussians_at_means_minus_and_plus_one():
 def test_noise_draws_must_exceed_k():
     with pytest.raises(PluginError, match="noise_draws must be an integer greater than k = 8"):
         plugins.load_plugin("estimator", "mi_estimator.ksg", k=8, noise_draws=8)
+
+
+@pytest.mark.parametrize("width", [1, 3, 10])
+def test_equals_the_brute_force_definition_on_clustered_rows(width):
+    """Trained, saturated layers: many identical rows (their draws crowd each radius) and a few near-identical."""
+    rng = np.random.default_rng(width)
+    rows = np.tanh(3 * rng.normal(size=(6, width)))[rng.integers(0, 6, size=160)]
+    rows[:30] += rng.normal(scale=0.01, size=(30, width))
+    labels = (rows[:, 0] + rng.normal(scale=0.5, size=160) > 0).astype(int)
+    estimator = plugins.load_plugin("estimator", "mi_estimator.ksg", discretization_range=1e-3)
+    np.testing.assert_allclose(estimate(estimator, rows, labels), ksg_estimate(rows, labels, 1e-3), rtol=0, atol=1e-12)

@@ -45,6 +45,11 @@ def test_wide_layers_use_a_bounded_number_of_values_and_units(tmp_path):
     titles = [axis.get_title() for axis in figure.axes if axis.get_title()]
     assert titles[:5] == [f"layer_0 unit {u}" for u in (0, 256, 512, 767, 1023)]
     assert titles[5:] == [f"layer_1 unit {u}" for u in range(4)]
+    shown = [axis for axis in figure.axes if axis.get_title()]
+    assert {axis.get_xlabel() for axis in shown} == {"epoch"}
+    assert [axis.get_ylabel() for axis in shown if axis.get_ylabel()] == [
+        "layer_0: 5 of 1024 units\nactivation", "layer_1: all 4 units\nactivation"]
+    assert "each panel one unit" in figure.get_suptitle()
     assert figure.get_size_inches()[0] == 1.9 * 5 + 1
     plt.close(figure)
     path = activations.load(bins=20).generate(pd.DataFrame(), context, tmp_path)

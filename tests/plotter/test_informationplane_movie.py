@@ -37,13 +37,33 @@ def test_frames_show_the_mean_of_all_runs_and_the_training_curves(tmp_path):
     plt.close("all")
     figure = load().plot(measures(range(0, 40, 4)), context)
     plane, curves = figure.axes[0], figure.axes[1]
-    (current,) = [line for line in plane.lines if line.get_marker() == "o"]
-    np.testing.assert_allclose(current.get_ydata(), 0.2 + 36 / 200 + 0.005), "the mean of runs 0 and 1"
+    points = [line for line in plane.lines if line.get_marker() not in ("None", "", None)]
+    legend = {text.get_text(): handle.get_marker()
+              for text, handle in zip(plane.figure.legends[0].get_texts(), plane.figure.legends[0].legend_handles)}
+    assert [line.get_marker() for line in points] == [legend[f"layer_{layer}"] for layer in range(4)]
+    assert len(set(legend.values())) == 4 + 1, "a marker per layer, and the ceilings' line"
+    for layer, point in enumerate(points):
+        np.testing.assert_allclose(point.get_xydata(), [[11 - layer - 0.36, 0.2 + 36 / 200 + 0.005]])
     assert any(text.get_text() == "epoch 36" for text in plane.texts)
-    assert "mean of 2 run(s)" in plane.get_title()
+    assert "mean of 2 runs" in figure.get_suptitle()
     assert len(curves.lines) == 2 and len(figure.axes) >= 3, "accuracy, the epoch marker, and a loss axis"
     plt.close(figure)
     frames = list(imageio_ffmpeg.read_frames(str(load(max_frames=5).generate(measures(range(0, 40, 4)), context,
                                                                               tmp_path))))
     assert frames[0] == {**frames[0], "size": (960, 480)} and len(frames) == 1 + 5
     assert len({bytes(frame) for frame in frames[1:]}) == 5, "every frame differs"
+
+
+def test_a_short_run_has_whole_epoch_ticks():
+    import matplotlib.pyplot as plt
+
+    metrics = pd.DataFrame([(0, "training.accuracy", epoch, 0.5 + epoch / 10) for epoch in range(3)],
+                           columns=["run", "name", "epoch", "value"])
+    context = PlotContext(split="full_dataset", n_rows=4096, label_entropy=0.999, metrics=metrics)
+    figure = load().plot(measures(range(3)), context)
+    figure.canvas.draw()
+    plane, curves, colorbar = figure.axes[:3]
+    for axis in (curves.xaxis, colorbar.yaxis):
+        ticks = [tick for tick in axis.get_ticklocs() if 0 <= tick <= 2]
+        assert ticks and all(float(tick).is_integer() for tick in ticks)
+    plt.close(figure)

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from deep_bottleneck.run.compression import compression_verdicts
+from deep_bottleneck.run.compression import compression_verdicts, write_compression_verdicts
 
 
 def measures(curves_by_layer):
@@ -18,14 +18,17 @@ def test_a_layer_that_falls_from_its_peak_compresses_and_a_rising_one_does_not()
     table = compression_verdicts(measures({0: falling, 1: rising}), ["hidden", "readout"])
     falls, rises = table.iloc[0], table.iloc[1]
     assert (falls["layer_name"], falls["peak_epoch"], falls["end_epoch"]) == ("hidden", 10, 30)
-    assert np.isclose(falls["drop_bits"], 31 / 3 - 7) and falls["compresses"]
+    assert np.isclose(falls["drop_bits"], 31 / 3 - 7) and falls["verdict"] == "compresses"
     # The interval covers the drops of every resample: from all-"run 2" (10 - 8) to all-"run 1" (11 - 6).
     assert 2 <= falls["drop_ci_low"] <= falls["drop_bits"] <= falls["drop_ci_high"] <= 5
-    assert rises["drop_bits"] == 0 and rises["drop_ci_high"] < 0.1 and not rises["compresses"]
+    assert rises["drop_bits"] == 0 and rises["drop_ci_high"] < 0.1 and rises["verdict"] == "does not compress"
 
 
-def test_one_run_gives_a_point_interval_and_epochs_not_every_run_reached_are_left_out():
-    table = compression_verdicts(measures({0: [[3, 5, 4]]}))
-    assert (table["drop_ci_low"].item(), table["drop_bits"].item(), table["drop_ci_high"].item()) == (1, 1, 1)
+def test_one_run_has_no_interval_and_needs_more_runs_and_epochs_not_every_run_reached_are_left_out(tmp_path):
+    table = compression_verdicts(measures({0: [[3, 5, 1]]}))
+    assert table["drop_bits"].item() == 4 and table["verdict"].item() == "needs >= 2 runs"
+    assert table[["drop_ci_low", "drop_ci_high"]].isna().all(axis=None)
+    path = write_compression_verdicts(measures({0: [[3, 5, 1]]}), ["hidden"], tmp_path / "compression.csv")
+    assert path.read_text().splitlines()[1].endswith(",4.0,,,0.8,needs >= 2 runs")
     stopped_early = measures({0: [[3, 5, 4, 1], [3, 5, 4]]})
     assert compression_verdicts(stopped_early)["end_epoch"].item() == 20

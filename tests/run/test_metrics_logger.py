@@ -7,7 +7,7 @@ def test_logged_metrics_are_kept_for_the_plots_and_read_back_from_a_stored_run()
     for run in (0, 1):
         for epoch in range(3):
             over_runs.log(run, "training.loss", 1.0 / (epoch + 1 + run), epoch)
-    over_runs.log_means()
+    assert logged["training.loss"] == [(epoch, (1.0 / (epoch + 1) + 1.0 / (epoch + 2)) / 2) for epoch in range(3)]
     frame = over_runs.frame()
     assert len(frame) == 6 and set(frame["run"]) == {0, 1}
     stored = {name: {"steps": [s for s, _ in values], "values": [v for _, v in values]}

@@ -66,12 +66,13 @@ def test_imported_runs_hold_what_mongo_observer_stores(cohort, mongo_server, mon
         for metric in direct_db.metrics.find({"run_id": direct["_id"]}, {"_id": 0, "run_id": 0}):
             assert imported_db.metrics.find_one({"run_id": imported["_id"], "name": metric["name"]},
                                                 {"_id": 0, "run_id": 0}) == metric
-    # The four runs ran the same code: each source file is stored once.
-    experiment = direct_db.runs.find_one()["experiment"]
-    names = [name for name, _ in experiment["sources"]]
+    # The four runs ran the same framework code (and each its own plug-ins): each source file is stored once.
+    experiments = [run["experiment"] for run in direct_db.runs.find()]
+    paths = {os.path.join(experiment["base_dir"], name) for experiment in experiments
+             for name, _ in experiment["sources"]}
+    assert any("tests/eval_tools/movie_sized_plotter.py" in path for path in paths)
     sources = {"filename": {"$not": {"$regex": "^artifact://"}}}
-    assert sorted(f["filename"] for f in imported_db.fs.files.find(sources)) == sorted(
-        os.path.join(experiment["base_dir"], name) for name in names)
+    assert sorted(f["filename"] for f in imported_db.fs.files.find(sources)) == sorted(paths)
 
     # A run imported before sources were imported is completed; the other runs are left alone.
     imported_db.runs.update_one({"_id": 2}, {"$unset": {"experiment.sources": ""}})
@@ -79,8 +80,12 @@ def test_imported_runs_hold_what_mongo_observer_stores(cohort, mongo_server, mon
     assert again.returncode == 0, again.stderr
     assert f"completed {cohort / '2'}\n" in again.stdout
     assert "0 imported, 1 completed, 3 already in MongoDB" in again.stdout
-    assert [name for name, _ in imported_db.runs.find_one({"_id": 2})["experiment"]["sources"]] == names
-    assert imported_db.fs.files.count_documents(sources) == len(names)
+    completed = imported_db.runs.find_one({"_id": 2})
+    direct = direct_db.runs.find_one({"host.hostname": completed["host"]["hostname"],
+                                      "start_time": completed["start_time"]})
+    assert [name for name, _ in completed["experiment"]["sources"]] == [
+        name for name, _ in direct["experiment"]["sources"]]
+    assert imported_db.fs.files.count_documents(sources) == len(paths)
 
 
 def copy_store(cohort, target, runs):
@@ -116,3 +121,21 @@ def test_a_run_keeps_its_file_store_id_unless_mongodb_has_a_run_with_it(cohort, 
     repeated = run_import(python, first_store, mongo_server.url, mongo_db_name, tmp_path)
     assert "0 imported, 0 completed, 2 already in MongoDB" in repeated.stdout
     assert sorted(db.runs.distinct("_id")) == [1, 2, 7, 8]
+
+
+def test_a_malformed_run_among_good_ones_is_reported_in_one_line_and_the_others_imported(
+        cohort, mongo_server, mongo_db_name, python, tmp_path):
+    store = copy_store(cohort, tmp_path / "store", {1: 1, 2: 2, 3: 3})
+    damaged = store / "2" / "run.json"
+    damaged.write_text(damaged.read_text()[:4096 // 8])  # cut short, as a full disk left it
+    db = pymongo.MongoClient(mongo_server.url)[mongo_db_name]
+
+    done = run_import(python, store, mongo_server.url, mongo_db_name, tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"failed    {store / '2'}: {damaged} is damaged: not valid JSON "
+                                        + done.stderr.split("not valid JSON ", 1)[1].strip()]
+    assert "Traceback" not in done.stderr
+    assert done.stdout.splitlines() == [f"imported  {store / '1'}", f"imported  {store / '3'}",
+                                        "2 imported, 0 completed, 0 already in MongoDB, 1 failed"]
+    assert sorted(db.runs.distinct("_id")) == [1, 3]
