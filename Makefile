@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
 
-.PHONY: demo test install install-dev mongo bench tishby validate clean
+.PHONY: demo test install install-dev mongo bench tishby study validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install-dev
 tishby: install
 	$(BIN)/python bench/tishby.py --runs 1
 	$(BIN)/python bench/tishby.py --runs 5
+
+# A study: the canonical experiment with 50 repetitions, in units of T1 measured in the same invocation.
+study: install
+	$(BIN)/python bench/study.py --runs 50
 
 # Every registered estimator on layers of known MI (table in docs/estimator_validation.md).
 validate: install

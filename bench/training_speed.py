@@ -3,9 +3,11 @@
 Both train Tishby's net (12-10-7-5-4-3-2, tanh, Adam 4e-4, batch 256) on the 3277 training rows of
 the harmonics data, evaluate the 819 test rows after every epoch, and write all layers' activations
 on the 4096 rows to HDF5 at the stepped schedule. Keras' own ``model.fit`` with the same callbacks is
-timed too, for reference.
+timed too, for reference. The batched trainer (``batched_training.BatchedTraining``, what ``batched_repetitions``
+uses) trains ``--networks`` such nets together with the same recording; its cost per network-epoch is printed beside
+the hand-written loop's.
 
-    python bench/training_speed.py [--epochs 2000]
+    python bench/training_speed.py [--epochs 2000] [--networks 25]
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from deep_bottleneck.activation_file import ActivationWriter  # noqa: E402
+from deep_bottleneck.batched_training import BatchedTraining  # noqa: E402
+from deep_bottleneck.models.base import recorded_layers  # noqa: E402
+from deep_bottleneck.run.repetition import set_random_seed  # noqa: E402
 from deep_bottleneck.run.activation_recorder import ActivationRecorder  # noqa: E402
 from deep_bottleneck.run.metrics_logger import MetricsLogger  # noqa: E402
 from deep_bottleneck.data_split import construct_full_dataset  # noqa: E402
@@ -114,20 +119,53 @@ def time_hand_written_jax(epochs: int, folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def time_batched(epochs: int, networks: int, folder: Path) -> float:
+    """``networks`` nets (seeds 0..networks-1) trained together, each one's activations written at the snapshots."""
+    training, test = harmonics.load()
+    full = construct_full_dataset(training, test)
+    keras.backend.clear_session()
+    models = []
+    for seed in range(networks):
+        set_random_seed(seed)
+        models.append(feedforward.load(WIDTHS[1:-1], "tanh", "adam", LEARNING_RATE, 12, 2))
+    layers = recorded_layers(models[0])
+    snapshots = set(stepped_epochs(epochs).tolist())
+    start = time.perf_counter()
+    together = BatchedTraining(models, training, test, BATCH, list(range(networks)))
+    writers = [ActivationWriter(folder / f"batched_{k}.h5", [layer.name for layer in layers], WIDTHS[1:], full.y,
+                                "full_dataset") for k in range(networks)]
+    try:
+        for epoch in range(epochs):
+            together.train_epoch()
+            if epoch in snapshots:
+                for writer, activations in zip(writers, together.activations(layers, full.X)):
+                    writer.append(epoch, activations)
+    finally:
+        for writer in writers:
+            writer.close()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument("--networks", type=int, default=25, help="networks the batched trainer trains together")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         reference = time_hand_written_jax(args.epochs, folder)
         ours = time_deep_bottleneck(args.epochs, folder, use_keras_fit=False)
         keras_fit = time_deep_bottleneck(args.epochs, folder, use_keras_fit=True)
+        batched = time_batched(args.epochs, args.networks, folder)
     snapshots = len(stepped_epochs(args.epochs))
     print(f"epochs={args.epochs} snapshots={snapshots} backend={keras.backend.backend()}")
     print(f"hand-written jax.jit loop : {reference:7.2f} s  ({reference / args.epochs * 1e3:.2f} ms/epoch)")
     print(f"deep-bottleneck train()   : {ours:7.2f} s  ({ours / args.epochs * 1e3:.2f} ms/epoch)")
     print(f"keras Model.fit (reference): {keras_fit:7.2f} s  ({keras_fit / args.epochs * 1e3:.2f} ms/epoch)")
+    per_network_epoch = batched / (args.epochs * args.networks)
+    print(f"batched trainer, {args.networks} nets: {batched:7.2f} s  ({per_network_epoch * 1e3:.3f} ms per network-epoch"
+          f" against {reference / args.epochs * 1e3:.3f} ms for the jax.jit loop: "
+          f"{reference / args.epochs / per_network_epoch:.1f}x less per network)")
     print(f"ratio deep-bottleneck / jax.jit loop = {ours / reference:.2f}  (target <= 3)")
     print(f"ratio keras fit / jax.jit loop       = {keras_fit / reference:.2f}")
 

@@ -169,6 +169,14 @@ def _name(key: str, value: Any) -> str:
     return value
 
 
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        hint = (f" On experiment.py's command line write {key}={value.strip().capitalize()} (Python's spelling)."
+                if isinstance(value, str) and value.strip().lower() in ("true", "false") else "")
+        raise ConfigError(f"Config key {key!r} must be true or false, got {value!r}.{hint}")
+    return value
+
+
 def _optional_positive_int(key: str, value: Any) -> int | None:
     return None if value is None else _positive_int(key, value)
 
@@ -271,6 +279,8 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "n_runs": _positive_int,
     "family_size": _optional_positive_int,
     "parallel_runs": _optional_positive_int,
+    "batched_repetitions": _boolean,
+    "store_activations": _boolean,
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
     "n_log_snapshots": _positive_int,

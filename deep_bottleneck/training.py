@@ -57,7 +57,7 @@ def train(
     Raises:
         DeepBottleneckError: A callback wants gradient statistics, which only the JAX path records.
     """
-    if keras.backend.backend() == "jax" and _loss_function(model) is not None:
+    if keras.backend.backend() == "jax" and loss_function(model) is not None:
         _train_jax(model, training, validation, epochs, batch_size, list(callbacks), seed)
     else:
         if any(hasattr(callback, "wants_gradient_moments") for callback in callbacks):
@@ -70,7 +70,8 @@ def train(
         )
 
 
-def _loss_function(model: keras.Model):
+def loss_function(model: keras.Model):
+    """The per-row loss function of a compiled model, or None when Keras cannot name its loss."""
     loss = getattr(model, "loss", None)
     if isinstance(loss, str) or callable(loss):
         try:
@@ -87,64 +88,15 @@ def _train_jax(
     import jax
     import jax.numpy as jnp
 
-    loss_fn = _loss_function(model)
+    program = EpochProgram(model, len(training.X), batch_size)
     optimizer = model.optimizer
-    if not optimizer.built:
-        optimizer.build(model.trainable_variables)
-
-    def added_loss(losses, dtype):
-        return sum((jnp.sum(loss).astype(dtype) for loss in losses), jnp.zeros((), dtype))
-
-    def forward_loss(trainable, non_trainable, x, y):
-        probabilities, non_trainable, losses = model.stateless_call(
-            trainable, non_trainable, x, training=True, return_losses=True)
-        per_row = loss_fn(y, probabilities)
-        added = added_loss(losses, per_row.dtype)
-        correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
-        # fit reports the batch-size-weighted mean over batches of (mean loss + added losses).
-        return per_row.mean() + added, (non_trainable, per_row.sum() + added * len(x), correct.sum())
-
-    def step_and_gradients(carry, rows, x_all, y_all):
-        state, totals = carry
-        trainable, non_trainable, optimizer_state = state
-        x, y = jnp.take(x_all, rows, axis=0), jnp.take(y_all, rows, axis=0)
-        (_, (non_trainable, loss_sum, n_correct)), grads = jax.value_and_grad(
-            forward_loss, has_aux=True)(trainable, non_trainable, x, y)
-        trainable, optimizer_state = optimizer.stateless_apply(optimizer_state, grads, trainable)
-        return ((trainable, non_trainable, optimizer_state), (totals[0] + loss_sum, totals[1] + n_correct)), grads
-
-    def train_step(carry, rows, x_all, y_all):
-        return step_and_gradients(carry, rows, x_all, y_all)[0]
-
-    def evaluate(trainable, non_trainable, x, y):
-        probabilities, _, losses = model.stateless_call(
-            trainable, non_trainable, x, training=False, return_losses=True)
-        per_row = loss_fn(y, probabilities)
-        correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
-        return jnp.stack([per_row.mean() + added_loss(losses, per_row.dtype), correct.mean()])
-
-    n_rows = len(training.X)
-    n_full, remainder = divmod(n_rows, batch_size)
-
-    @jax.jit
-    def train_epoch(state, order, x_all, y_all, x_val, y_val):
-        """One epoch in one program: the full batches in a loop, then the last, smaller one."""
-        carry = (state, (jnp.zeros(()), jnp.zeros((), dtype=jnp.int32)))
-        if n_full:
-            carry, _ = jax.lax.scan(lambda c, rows: (train_step(c, rows, x_all, y_all), None),
-                                    carry, order[:n_full * batch_size].reshape(n_full, batch_size))
-        if remainder:
-            carry = train_step(carry, order[n_full * batch_size:], x_all, y_all)
-        state, (loss_sum, n_correct) = carry
-        validation_metrics = evaluate(state[0], state[1], x_val, y_val)
-        return state, jnp.concatenate([jnp.stack([loss_sum, n_correct.astype(loss_sum.dtype)]), validation_metrics])
+    n_rows, n_full, remainder = program.n_rows, program.n_full, program.remainder
+    train_epoch = jax.jit(program.train_epoch)
 
     listeners = [callback for callback in callbacks if hasattr(callback, "wants_gradient_moments")]
     epoch_with_moments = jax.jit(_epoch_with_gradient_moments(
-        step_and_gradients, evaluate, n_full, remainder, batch_size)) if listeners else None
-    state = (
-        _values(model.trainable_variables), _values(model.non_trainable_variables), _values(optimizer.variables),
-    )
+        program.step_and_gradients, program.evaluate, n_full, remainder, batch_size)) if listeners else None
+    state = program.initial_state()
     x_all, y_all = jnp.asarray(training.X), jnp.asarray(training.Y)
     x_val, y_val = jnp.asarray(validation.X), jnp.asarray(validation.Y)
     rng = np.random.default_rng(seed)
@@ -161,8 +113,8 @@ def _train_jax(
             else:
                 state, reported = train_epoch(state, order, x_all, y_all, x_val, y_val)
             loss_sum, n_correct, val_loss, val_accuracy = np.asarray(reported).tolist()
-            _assign(model.trainable_variables, state[0])
-            _assign(model.non_trainable_variables, state[1])
+            assign_values(model.trainable_variables, state[0])
+            assign_values(model.non_trainable_variables, state[1])
             for listener in wanting:
                 listener.on_gradient_moments(epoch, GradientMoments(
                     [np.asarray(m) for m in moments[0]], [np.asarray(s) for s in moments[1]], n_full + (remainder > 0)))
@@ -176,10 +128,97 @@ def _train_jax(
             if model.stop_training:
                 break
     finally:
-        _assign(model.trainable_variables, state[0])
-        _assign(model.non_trainable_variables, state[1])
-        _assign(optimizer.variables, state[2])
+        assign_values(model.trainable_variables, state[0])
+        assign_values(model.non_trainable_variables, state[1])
+        assign_values(optimizer.variables, state[2])
         callback_list.on_train_end()
+
+
+class EpochProgram:
+    """The pure functions of one epoch of training ``model`` (not yet compiled): ``train_epoch(state, order, x_all,
+    y_all, x_val, y_val) -> (state, [loss sum, correct count, val_loss, val_accuracy])`` runs the minibatches of
+    ``order`` in a ``lax.scan`` of steps built from the model's ``stateless_call`` and the optimizer's
+    ``stateless_apply``, then evaluates the validation data in one batch. ``state`` is ``(trainable, non_trainable,
+    optimizer variables)`` as lists of arrays. The functions close over ``model`` only for its structure, so they
+    train any model of the same architecture given its state (``jax.vmap`` over a stack of states trains several).
+
+    Args:
+        model: A compiled model whose loss Keras can name.
+        n_rows: Training rows per epoch.
+        batch_size: Rows per gradient step.
+    """
+
+    def __init__(self, model: keras.Model, n_rows: int, batch_size: int) -> None:
+        self.model = model
+        self.loss_fn = loss_function(model)
+        self.optimizer = model.optimizer
+        if not self.optimizer.built:
+            self.optimizer.build(model.trainable_variables)
+        self.n_rows = n_rows
+        self.batch_size = batch_size
+        self.n_full, self.remainder = divmod(n_rows, batch_size)
+
+    def initial_state(self) -> tuple[list, list, list]:
+        """The model's and its optimizer's current variables as a state."""
+        return (_values(self.model.trainable_variables), _values(self.model.non_trainable_variables),
+                _values(self.optimizer.variables))
+
+    def forward_loss(self, trainable, non_trainable, x, y):
+        import jax.numpy as jnp
+
+        probabilities, non_trainable, losses = self.model.stateless_call(
+            trainable, non_trainable, x, training=True, return_losses=True)
+        per_row = self.loss_fn(y, probabilities)
+        added = _added_loss(losses, per_row.dtype)
+        correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
+        # fit reports the batch-size-weighted mean over batches of (mean loss + added losses).
+        return per_row.mean() + added, (non_trainable, per_row.sum() + added * len(x), correct.sum())
+
+    def step_and_gradients(self, carry, rows, x_all, y_all):
+        import jax
+        import jax.numpy as jnp
+
+        state, totals = carry
+        trainable, non_trainable, optimizer_state = state
+        x, y = jnp.take(x_all, rows, axis=0), jnp.take(y_all, rows, axis=0)
+        (_, (non_trainable, loss_sum, n_correct)), grads = jax.value_and_grad(
+            self.forward_loss, has_aux=True)(trainable, non_trainable, x, y)
+        trainable, optimizer_state = self.optimizer.stateless_apply(optimizer_state, grads, trainable)
+        return ((trainable, non_trainable, optimizer_state), (totals[0] + loss_sum, totals[1] + n_correct)), grads
+
+    def train_step(self, carry, rows, x_all, y_all):
+        return self.step_and_gradients(carry, rows, x_all, y_all)[0]
+
+    def evaluate(self, trainable, non_trainable, x, y):
+        import jax.numpy as jnp
+
+        probabilities, _, losses = self.model.stateless_call(
+            trainable, non_trainable, x, training=False, return_losses=True)
+        per_row = self.loss_fn(y, probabilities)
+        correct = jnp.argmax(probabilities, axis=-1) == jnp.argmax(y, axis=-1)
+        return jnp.stack([per_row.mean() + _added_loss(losses, per_row.dtype), correct.mean()])
+
+    def train_epoch(self, state, order, x_all, y_all, x_val, y_val):
+        """One epoch in one program: the full batches in a loop, then the last, smaller one."""
+        import jax
+        import jax.numpy as jnp
+
+        n_full, remainder, batch_size = self.n_full, self.remainder, self.batch_size
+        carry = (state, (jnp.zeros(()), jnp.zeros((), dtype=jnp.int32)))
+        if n_full:
+            carry, _ = jax.lax.scan(lambda c, rows: (self.train_step(c, rows, x_all, y_all), None),
+                                    carry, order[:n_full * batch_size].reshape(n_full, batch_size))
+        if remainder:
+            carry = self.train_step(carry, order[n_full * batch_size:], x_all, y_all)
+        state, (loss_sum, n_correct) = carry
+        validation_metrics = self.evaluate(state[0], state[1], x_val, y_val)
+        return state, jnp.concatenate([jnp.stack([loss_sum, n_correct.astype(loss_sum.dtype)]), validation_metrics])
+
+
+def _added_loss(losses, dtype):
+    import jax.numpy as jnp
+
+    return sum((jnp.sum(loss).astype(dtype) for loss in losses), jnp.zeros((), dtype))
 
 
 @dataclass
@@ -236,6 +275,7 @@ def _values(variables) -> list:
     return [variable.value for variable in variables]
 
 
-def _assign(variables, values) -> None:
+def assign_values(variables, values) -> None:
+    """Set each Keras variable to the value of the same position."""
     for variable, value in zip(variables, values):
         variable.assign(value)

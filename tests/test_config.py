@@ -33,6 +33,11 @@ def test_wrong_type_names_the_key():
         validate_config({"epochs": True})
     with pytest.raises(ConfigError, match="'architecture'"):
         validate_config({"architecture": [10, "7"]})
+    with pytest.raises(ConfigError, match="'store_activations' must be true or false, got 'false'. On experiment.py's "
+                                          "command line write store_activations=False"):
+        validate_config({"store_activations": "false"})
+    with pytest.raises(ConfigError, match="'batched_repetitions' must be true or false, got 1.$"):
+        validate_config({"batched_repetitions": 1})
 
 
 def test_out_of_range_values_are_rejected():

@@ -3,6 +3,9 @@
 Independent of Sacred: metrics and artifacts go to the callables it is given. Repetitions run in
 ``parallel_runs`` worker processes (default: one per core), each estimating MI while it trains; each
 repetition is the same computation as when run alone, so results do not depend on how many run at once.
+With ``batched_repetitions`` (the default) the repetitions of a plain feed-forward model are split into one group
+per worker and each group is trained by one compiled program (``run.repetition_group``); equal to training them one
+at a time up to float rounding. Other models are trained one at a time, said once in the log.
 Results are written as they are produced (activations per snapshot, the measures CSV after every
 repetition), so a crash keeps everything finished before it.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from deep_bottleneck import plugins
@@ -40,11 +44,14 @@ from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
 from deep_bottleneck.run.metrics_logger import MetricsOverRuns
 from deep_bottleneck.run.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.run.repetition import RepetitionResult, run_repetition
+from deep_bottleneck.run.repetition_group import batching_refusal, run_repetitions_together
 from deep_bottleneck.store.run_folder import MEASURES_FILE, RunFolder
 
 #: XLA settings of worker processes: one thread per operation, since the nets are too small to share
 #: (each worker is one core's worth of work).
 WORKER_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+#: Where the pipeline says how it trains the repetitions (``run.sacred_experiment.experiment_logger``'s logger).
+LOGGER = logging.getLogger("deep_bottleneck.runs")
 
 
 @dataclass
@@ -148,6 +155,12 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
     """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
+    if settings["batched_repetitions"] and n_runs > 1:
+        refusal = batching_refusal(settings)
+        if refusal is None:
+            yield from _repetition_groups(settings, folder, metrics, report, workers)
+            return
+        LOGGER.info(f"Repetitions are trained one at a time: {refusal}.")
     if workers == 1:
         for run in range(n_runs):
             try:
@@ -193,6 +206,58 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
 def write_measures(measures: pd.DataFrame, path: Path) -> None:
     """Write the measures CSV whole or not at all (``record_file``)."""
     replace_atomically(path, lambda temporary: measures.to_csv(temporary, index=False))
+
+
+def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns, report: Report | None,
+                       workers: int) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """The repetitions in ``workers`` groups (consecutive runs), each trained together in one worker process (in
+    this process when ``workers`` is 1), with the worker machinery of ``_repetitions``."""
+    groups = [[int(run) for run in group] for group in np.array_split(np.arange(settings["n_runs"]), workers)]
+    if workers == 1:
+        try:
+            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log, report)
+        except Exception as exc:
+            outcomes = [exc] * len(groups[0])
+        yield from zip(groups[0], outcomes)
+        return
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue()
+    messages = WorkerMessages(channel, metrics, report)
+    messages.start()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                 initargs=(os.getpid(), channel)) as pool:
+            futures = [pool.submit(_group_in_worker, settings, group, folder, report is not None) for group in groups]
+            finished = False
+            try:
+                for group, future in zip(groups, futures):
+                    try:
+                        outcomes = future.result()
+                    except BrokenProcessPool as exc:
+                        outcomes = [RepetitionError(
+                            f"A worker process ended abruptly before repetitions {group[0]}-{group[-1]} finished "
+                            f"({exc}); it may have run out of memory. Repetitions that finished are on disk; try "
+                            f"parallel_runs=1 or batched_repetitions=False.")] * len(group)
+                    except Exception as exc:
+                        outcomes = [exc] * len(group)
+                    yield from zip(group, outcomes)
+                finished = True
+            finally:
+                for future in futures:
+                    future.cancel()
+                if not finished:
+                    _stop_workers(pool)
+    finally:
+        messages.finish()
+
+
+def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolder,
+                     lines: bool) -> list[RepetitionResult | BaseException]:
+    """``run_repetitions_together`` in a worker process, its metrics and progress lines sent to the main process."""
+    channel = _to_main_process
+    return run_repetitions_together(
+        settings, runs, folder, log_metric=lambda run, name, value, step: channel.put(("metric", run, name, value, step)),
+        report=(lambda text: channel.put(("line", text))) if lines else None)
 
 
 def run_experiment(

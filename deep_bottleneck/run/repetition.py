@@ -141,7 +141,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     estimation = BackgroundEstimation(estimators, mi_split.y, run, expected_snapshots=len(epochs_to_record))
     description = f"run {run + 1}/{settings['n_runs']}"
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
-                                  on_snapshot=estimation.submit)
+                                  on_snapshot=estimation.submit, store_activations=settings["store_activations"])
     callbacks = [
         recorder,
         MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),

@@ -43,6 +43,7 @@ def test_batch_norm_is_recorded_after_normalisation_with_the_moving_statistics(t
 
 
 def test_recording_in_chunks_equals_one_pass(tmp_path, monkeypatch):
+    from deep_bottleneck import layer_outputs
     from deep_bottleneck.models import base as model_contract
 
     keras.utils.set_random_seed(0)
@@ -50,7 +51,31 @@ def test_recording_in_chunks_equals_one_pass(tmp_path, monkeypatch):
     _, test = digits.load()
     extractor = keras.Model(model.inputs, [layer.output for layer in model_contract.recorded_layers(model)])
     whole = model_contract.layer_activations(extractor, test.X)
-    monkeypatch.setattr(model_contract, "ROWS_PER_BATCH", 100)
+    monkeypatch.setattr(layer_outputs, "ROWS_PER_BATCH", 100)
     for a, b in zip(whole, model_contract.layer_activations(extractor, test.X)):
         # float32 matrix products of other batch sizes may differ in the last bits (values near 0 included).
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_weights_are_stored_at_every_snapshot_and_a_weights_only_file_recomputes_the_activations(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = feedforward.load([7, 5], "tanh", "adam", 0.01, 64, 10)
+    _, test = digits.load()
+    both = ActivationRecorder(test, "test", [0, 2, 3], tmp_path / "both.h5")
+    weights_only = ActivationRecorder(test, "test", [0, 2, 3], tmp_path / "weights.h5", store_activations=False)
+    train(model, test, test, 4, 128, [both, weights_only], seed=0)
+    with ActivationFile(tmp_path / "both.h5") as stored, ActivationFile(tmp_path / "weights.h5") as recomputed:
+        assert stored.activations_stored and not recomputed.activations_stored
+        assert "layers" not in recomputed._file
+        for layer in model.layers[1:]:
+            assert set(stored.weights(layer.name)) == {"kernel", "bias"}
+            for weight in layer.weights:
+                np.testing.assert_array_equal(stored.weights(layer.name)[weight.name][-1], np.asarray(weight.value))
+                np.testing.assert_array_equal(recomputed.weights(layer.name)[weight.name][:],
+                                              stored.weights(layer.name)[weight.name][:])
+        for name in stored.layer_names:
+            layer, dataset = recomputed.layer(name), stored.layer(name)
+            assert layer.shape == dataset.shape == (3, 359, dataset.shape[2])
+            for key in (1, slice(0, 2), [0, 2], (slice(None), slice(0, 5)), (2, slice(None), 0)):
+                np.testing.assert_allclose(layer[key], dataset[key], rtol=0, atol=1e-6)
+            np.testing.assert_allclose(np.asarray(layer), dataset[:], rtol=0, atol=1e-6)
