@@ -463,10 +463,15 @@ MODEL_SETTINGS = ("architecture", "activation_fn", "optimizer", "learning_rate",
 
 
 def model_arguments(settings: dict[str, Any], input_size: int, output_size: int) -> dict[str, Any]:
-    """Every argument the experiment passes to the model plug-in's ``load``: ``MODEL_SETTINGS``, the data's shape
-    and ``model_args``."""
-    return {**{key: settings[key] for key in MODEL_SETTINGS}, "input_size": input_size, "output_size": output_size,
-            **settings["model_args"]}
+    """Every argument the experiment passes to the model plug-in's ``load``: the ``MODEL_SETTINGS`` it has
+    parameters for (all with ``**kwargs``; a setting changed from its default always, so that a model that cannot
+    take it is refused), the data's shape and ``model_args``."""
+    parameters = inspect.signature(_plugin_module("model", "model", settings["model"]).load).parameters
+    takes_any = any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters.values())
+    defaults = default_config()
+    given = {key: settings[key] for key in MODEL_SETTINGS
+             if takes_any or key in parameters or not _same_value(settings[key], defaults[key])}
+    return {**given, "input_size": input_size, "output_size": output_size, **settings["model_args"]}
 
 
 def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:
