@@ -333,7 +333,7 @@ KEY_DESCRIPTIONS: dict[str, str] = {
     "activation_fn": "activation function of the hidden layers",
     "initial_bias": "constant initial bias of every layer",
     "max_norm_weights": "`false` or the max norm of each unit's incoming weights",
-    "model": "model plug-in; its arguments besides the keys it is given are `model_args`",
+    "model": "model plug-in (its further arguments in `model_args`)",
     "model_args": "further arguments of the model, e.g. `{\"filters\": 1, \"kernel_size\": 4, \"pool_size\": 3}` for "
                   "`models.conv`",
     "dataset": "dataset plug-in",
