@@ -210,6 +210,16 @@ def _optional_positive_int(key: str, value: Any) -> int | None:
     return None if value is None else _positive_int(key, value)
 
 
+@_accepting("null, or a name of letters, digits, '_', '.' and '-'")
+def _optional_name(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+        raise ConfigError(f"Config key {key!r} must be null or a name of letters, digits, '_', '.' and '-', "
+                          f"e.g. \"cohort_5\"; got {value!r}.")
+    return value
+
+
 @_accepting("object of argument names and values")
 def _arguments(key: str, value: Any) -> dict:
     if not isinstance(value, dict) or not all(isinstance(name, str) for name in value):
@@ -318,6 +328,7 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
     "n_log_snapshots": _positive_int,
+    "cohort": _optional_name,
 }
 
 
@@ -372,6 +383,8 @@ KEY_DESCRIPTIONS: dict[str, str] = {
                          "2000, then every 100th) or `log` (about `n_log_snapshots` epochs spaced evenly on a log "
                          "scale, duplicates merged)",
     "n_log_snapshots": "snapshots of the `log` schedule",
+    "cohort": "the study this run is a member of (a cohort grid in `configs/cohorts/` sets it; the run's name is its "
+              "member name); `ExperimentLoader.find_by_cohort` finds a cohort's runs",
 }
 
 

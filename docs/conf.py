@@ -36,6 +36,8 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# Attributes sections as fields of their class, not as entries that would repeat a NamedTuple's own fields.
+napoleon_use_ivar = True
 
 html_theme = "alabaster"
 html_title = "deep-bottleneck"

@@ -30,7 +30,8 @@ def api_markdown() -> str:
              "names start with `_`, are left out). The layout of the stages is in [the architecture](../architecture.md).",
              ""]
     for module in public_modules():
-        lines += [f"## `{module}`", "", f"```{{automodule}} {module}", ":members:", "```", ""]
+        # autodoc writes reStructuredText, which a Markdown page must hand to the rST parser (eval-rst).
+        lines += [f"## `{module}`", "", "```{eval-rst}", f".. automodule:: {module}", "   :members:", "```", ""]
     return "\n".join(lines)
 
 
