@@ -25,7 +25,9 @@ exclude_patterns = ["_build", "_ext", "**.ipynb_checkpoints", "estimator_validat
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
-# Every notebook runs top to bottom at each build; an error in a cell fails the build.
+# Every notebook runs top to bottom at each build; an error in a cell fails the build. A notebook here makes its own
+# runs through the public commands (experiment.py, the runners) into a temporary runs folder, and reads
+# $DEEP_BOTTLENECK_NOTEBOOKS: 'short' (make docs, CI) or 'full' (make docs NOTEBOOKS=full, the settings it states).
 nb_execution_mode = "force"
 nb_execution_timeout = 1800
 nb_execution_raise_on_error = True
