@@ -190,23 +190,34 @@ def _value_text(value: Any) -> str:
 
 
 def config_reference_markdown() -> str:
-    """The configuration reference page: every key ``config.validate_config`` checks."""
+    """The configuration reference page: every key ``config.validate_config`` checks, a section each (its meaning,
+    what it accepts, its default and its allowed values), after a summary table."""
+    entries = config.key_reference()
     lines = ["# Configuration reference", "",
              "Generated from the code that checks configs (`deep_bottleneck.config`: `KEY_CHECKS`, "
              "`KEY_DESCRIPTIONS`, `default_config`) when the documentation is built. Every key may be set in a "
              "config file or on the command line (`experiment.py with key=value`); a key left out takes its "
              "default, and an unknown key, a value of the wrong type or one not allowed stops the run before any "
-             "training with one line naming the key and the closest valid value.", ""]
-    lines += ["| key | type | default | allowed values | meaning |", "| --- | --- | --- | --- | --- |"]
-    for entry in config.key_reference():
-        allowed = ", ".join(f"`{value}`" for value in entry.allowed)
-        lines.append(f"| `{entry.key}` | {_cell(entry.accepts)} | {_cell(_value_text(entry.default))} | "
-                     f"{_cell(allowed)} | {_cell(entry.meaning)} |")
+             "training with one line naming the key and the closest valid value. The arguments of the plug-ins "
+             "(`model_args`, `dataset_args`, `estimator_args` and the arguments in `estimators`, `callbacks` and "
+             "`plotters`) are in the [plug-in reference](plugins.md).", "",
+             "| key | type | meaning |", "| --- | --- | --- |"]
+    lines += [f"| [`{entry.key}`](#{entry.key.replace('_', '-')}) | {_cell(entry.accepts)} | "
+              f"{_cell(_first_clause(entry.meaning))} |" for entry in entries]
+    for entry in entries:
+        sentence = entry.meaning[0].upper() + entry.meaning[1:] + ("" if entry.meaning.endswith(".") else ".")
+        lines += ["", f"## `{entry.key}`", "", sentence, "",
+                  f"- type: {entry.accepts}", f"- default: {_value_text(entry.default)}"]
+        if entry.allowed:
+            lines.append("- allowed values: " + ", ".join(f"`{value}`" for value in entry.allowed))
     deprecated = "; ".join(f"`{key}`: {why}" for key, why in config.DEPRECATED_KEYS.items())
-    lines += ["", f"Keys ignored with a warning: {deprecated}.", "",
-              "The arguments of the plug-ins (`model_args`, `dataset_args`, `estimator_args` and the arguments in "
-              "`estimators`, `callbacks` and `plotters`) are in the [plug-in reference](plugins.md).", ""]
+    lines += ["", "## Ignored keys", "", f"Keys ignored with a warning: {deprecated}.", ""]
     return "\n".join(lines)
+
+
+def _first_clause(text: str) -> str:
+    """A meaning up to its first semicolon or parenthesis: the summary table's short form."""
+    return re.split(r";| \(|, e\.g\.", text, maxsplit=1)[0]
 
 
 def readme_config_table() -> str:

@@ -42,5 +42,7 @@ napoleon_numpy_docstring = False
 napoleon_use_ivar = True
 
 html_theme = "alabaster"
+# Wide enough for the references' tables.
+html_theme_options = {"page_width": "1400px", "body_max_width": "none"}
 html_title = "deep-bottleneck"
 html_static_path = []

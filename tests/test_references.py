@@ -20,18 +20,32 @@ def table_rows(markdown: str) -> dict[str, list[str]]:
     return rows
 
 
+def config_sections(markdown: str) -> dict[str, dict[str, str]]:
+    """Each ``## `key` `` section of the configuration reference: its meaning and its ``- name: value`` lines."""
+    sections = {}
+    for match in re.finditer(r"^## `([^`]+)`\n\n(.*?)(?=^## |\Z)", markdown, re.M | re.S):
+        meaning, *facts = match.group(2).strip().split("\n")
+        sections[match.group(1)] = {"meaning": meaning, **dict(line[2:].split(": ", 1) for line in facts if line)}
+    return sections
+
+
 def test_the_configuration_reference_has_every_key_with_its_type_default_allowed_values_and_meaning():
-    rows = table_rows(references.config_reference_markdown())
-    assert set(rows) == set(config.KEY_CHECKS) == set(config.default_config()) == set(config.KEY_DESCRIPTIONS)
-    for key, (accepts, default, allowed, meaning) in rows.items():
-        assert accepts and meaning, key
-        assert default.strip("`") == references.json.dumps(config.default_config()[key])
-    assert rows["calculate_mi_for"][2] == "`training`, `test`, `full_dataset`"
-    assert rows["snapshot_schedule"][2] == "`stepped`, `log`"
-    assert "`tanh`" in rows["activation_fn"][2] and "`relu`" in rows["activation_fn"][2]
+    page = references.config_reference_markdown()
+    sections = config_sections(page)
+    assert list(sections) == list(config.KEY_CHECKS)
+    assert set(sections) == set(config.default_config()) == set(config.KEY_DESCRIPTIONS)
+    for key, facts in sections.items():
+        assert facts["meaning"][1:].startswith(config.KEY_DESCRIPTIONS[key][1:])
+        assert facts["type"] == config.KEY_CHECKS[key].accepts
+        assert facts["default"] == f"`{references.json.dumps(config.default_config()[key])}`"
+        assert f"| [`{key}`](#{key.replace('_', '-')}) |" in page, "every key in the summary table, linked"
+    assert sections["calculate_mi_for"]["allowed values"] == "`training`, `test`, `full_dataset`"
+    assert sections["snapshot_schedule"]["allowed values"] == "`stepped`, `log`"
+    assert "`tanh`" in sections["activation_fn"]["allowed values"]
+    assert "allowed values" not in sections["epochs"]
     for key, kind in (("model", "model"), ("dataset", "dataset"), ("estimator", "estimator"),
                       ("callbacks", "callback"), ("plotters", "plotter")):
-        assert rows[key][2] == ", ".join(f"`{name}`" for name in plugins.available(kind))
+        assert sections[key]["allowed values"] == ", ".join(f"`{name}`" for name in plugins.available(kind))
 
 
 def test_every_allowed_value_listed_is_accepted_by_the_config_check():

@@ -36,9 +36,9 @@ def test_demo_notebook_makes_its_runs_and_shows_their_figures(monkeypatch, tmp_p
     assert "2 completed of 2." in batch
     assert sorted(path.name for path in tmp_path.glob("eval_tools_demo_*/[0-9]*")) == ["1", "2"]
     assert rich("%matplotlib inline", "text/plain") == "'FileRunStore'"
-    statuses = rich("[(e.id, e.status) for e in loader.find_by_config_key('dataset', 'datasets.harmonics', "
-                    "exact=True, status=None)]", "text/plain")
-    assert statuses.count("'COMPLETED'") == 2
+    statuses = rich("[(e.id, e.name, e.status) for e in loader.find_by_cohort('saxe_tanh_relu', status=None)]",
+                    "text/plain")
+    assert statuses.count("'COMPLETED'") == 2 and "'saxe_tanh_relu_activation_fn_relu'" in statuses
     cohort_text = "".join(outputs_of(by_source["cohort = loader.find_by_config_key('dataset', 'datasets.harmonics', "
                                                "exact=True)"]))
     assert "2 experiments differing in ['activation_fn']" in cohort_text
