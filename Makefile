@@ -41,6 +41,8 @@ install-docs: $(VENV)/.installed-docs
 NOTEBOOKS ?= short
 docs: install-docs
 	DEEP_BOTTLENECK_NOTEBOOKS=$(NOTEBOOKS) $(BIN)/python -m sphinx -W --keep-going -b html docs build/docs
+	@! grep -rlE '<(script|link)[^>]+(src|href)="(https?:)?//' build/docs --include='*.html' \
+		|| { echo "make docs: the pages above load scripts or styles from the network"; exit 1; }
 
 $(VENV)/.installed-mongo: $(VENV)/.installed-base requirements/mongo-server.txt
 	$(BIN)/pip install --quiet -r requirements/mongo-server.txt
