@@ -69,4 +69,4 @@ validate: install
 	$(BIN)/python -m deep_bottleneck.cli.validate_estimators --markdown docs/estimator_validation_table.md
 
 clean:
-	rm -rf $(VENV) runs build *.egg-info
+	rm -rf $(VENV) runs build docs/reference *.egg-info
