@@ -46,8 +46,9 @@ def project_commit(folder: Path) -> str:
     return commit + (" (with uncommitted changes)" if changed else "")
 
 
-def grid_members(grid: Path) -> tuple[str, str, dict[str, dict]]:
-    """The grid's cohort name, hypothesis and members (name -> the values of the grid's axes).
+def grid_members(grid: Path) -> tuple[str, str, dict[str, dict], dict[str, dict]]:
+    """The grid's cohort name, hypothesis, members (name -> the values of the grid's axes) and each member's config
+    as the grid writes it.
 
     Raises:
         ConfigError: The file is not a readable cohort grid.
@@ -62,7 +63,7 @@ def grid_members(grid: Path) -> tuple[str, str, dict[str, dict]]:
                                                else [content["grid"]]) for key in axes))
     cohort = content.get("cohort") or grid.stem
     members = {config.name: {key: config.values.get(key) for key in axes} for config in configs}
-    return cohort, content.get(HYPOTHESIS_KEY, ""), members
+    return cohort, content.get(HYPOTHESIS_KEY, ""), members, {config.name: config.values for config in configs}
 
 
 def _matches(values: dict, wanted: list[str]) -> bool:
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None and args.planes is None:
         parser.error("give --out (the page) or --planes (the image), or both")
     try:
-        cohort, hypothesis, members = grid_members(args.grid)
+        cohort, hypothesis, members, member_configs = grid_members(args.grid)
         loader = ExperimentLoader(runs_dir=args.runs_dir)
     except (ConfigError, FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     report = CohortReport(
         title=args.title or f"Results of {cohort}", grid=str(args.grid), hypothesis=hypothesis, members=members,
         runs=runs, command=command, date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        commit=project_commit(Path.cwd()), axes=list(next(iter(members.values()))))
+        commit=project_commit(Path.cwd()), axes=list(next(iter(members.values()))),
+        member_configs=member_configs)
     drawn = draw_planes(report, planes)
     if args.out is not None:
         if drawn is not None:

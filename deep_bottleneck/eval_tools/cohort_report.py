@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from deep_bottleneck.config import default_config
 from deep_bottleneck.eval_tools.experiment import Experiment
 from deep_bottleneck.store.run_folder import COMPRESSION_FILE
 
@@ -49,6 +50,15 @@ class CohortReport:
     commit: str
     planes_file: str | None = None
     axes: list[str] = field(default_factory=list)
+    member_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def config_updates(run: Experiment, written: dict[str, Any]) -> dict[str, Any]:
+    """The config values of ``run`` that differ from its member's config as the grid writes it (``written``, over
+    the defaults): what the command that made the run changed, e.g. ``epochs`` of a shortened run."""
+    expected = {**default_config(), **written}
+    return {key: value for key, value in run.config.items()
+            if key in expected and _text(value) != _text(expected[key])}
 
 
 def latest_completed_by_member(experiments: Sequence[Experiment], members: Sequence[str]) -> dict[str, Experiment]:
@@ -132,6 +142,25 @@ def render_markdown(report: CohortReport) -> str:
     lines.append(f"{len(runs)} of {len(report.members)} members have a completed run"
                  + (f"; missing: {', '.join(f'`{m}`' for m in missing)}." if missing else "."))
     lines.append("")
+    if runs and report.member_configs:
+        updates = {name: config_updates(report.runs[name], report.member_configs.get(name, {}))
+                   for name in report.members if name in report.runs}
+        texts = {" ".join(f"{key}={_text(value)}" for key, value in changed.items()) for changed in updates.values()}
+        if len(texts) == 1:
+            text = texts.pop()
+            lines += ["The runs were made with", "", "```bash",
+                      f"python run_experiments_local.py -d {report.grid}" + (f" with {text}" if text else ""), "```",
+                      ""]
+            if text:
+                written = report.member_configs[next(iter(updates))]
+                lines += ["**These runs differ from the grid's settings** in "
+                          + ", ".join(f"`{key}` ({_text(value)}; the grid: {_text(written.get(key, default_config().get(key)))})"
+                                      for key, value in next(iter(updates.values())).items()) + ".", ""]
+        else:
+            lines += ["The runs differ from the grid's settings in different ways: "
+                      + "; ".join(f"{member_label(report.members[name])}: "
+                                  + (" ".join(f"{k}={_text(v)}" for k, v in changed.items()) or "none")
+                                  for name, changed in updates.items()) + ".", ""]
     if runs:
         lines += ["Settings every shown run shares, as recorded in the runs' configs:", ""]
         lines += _table(["key", "value"], [(f"`{k}`", f"`{v}`") for k, v in _shared_settings(runs, report.axes)])
@@ -221,6 +250,6 @@ def draw_planes(report: CohortReport, path: Path) -> Path | None:
         axis.set_title(f"{member_label(report.members[name])} (run {run.id})", fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
     return path
