@@ -143,24 +143,7 @@ def render_markdown(report: CohortReport) -> str:
                  + (f"; missing: {', '.join(f'`{m}`' for m in missing)}." if missing else "."))
     lines.append("")
     if runs and report.member_configs:
-        updates = {name: config_updates(report.runs[name], report.member_configs.get(name, {}))
-                   for name in report.members if name in report.runs}
-        texts = {" ".join(f"{key}={_text(value)}" for key, value in changed.items()) for changed in updates.values()}
-        if len(texts) == 1:
-            text = texts.pop()
-            lines += ["The runs were made with", "", "```bash",
-                      f"python run_experiments_local.py -d {report.grid}" + (f" with {text}" if text else ""), "```",
-                      ""]
-            if text:
-                written = report.member_configs[next(iter(updates))]
-                lines += ["**These runs differ from the grid's settings** in "
-                          + ", ".join(f"`{key}` ({_text(value)}; the grid: {_text(written.get(key, default_config().get(key)))})"
-                                      for key, value in next(iter(updates.values())).items()) + ".", ""]
-        else:
-            lines += ["The runs differ from the grid's settings in different ways: "
-                      + "; ".join(f"{member_label(report.members[name])}: "
-                                  + (" ".join(f"{k}={_text(v)}" for k, v in changed.items()) or "none")
-                                  for name, changed in updates.items()) + ".", ""]
+        lines += _how_runs_were_made(report)
     if runs:
         lines += ["Settings every shown run shares, as recorded in the runs' configs:", ""]
         lines += _table(["key", "value"], [(f"`{k}`", f"`{v}`") for k, v in _shared_settings(runs, report.axes)])
@@ -212,6 +195,34 @@ def render_markdown(report: CohortReport) -> str:
     return "\n".join(lines)
 
 
+def _command_value(value: Any) -> str:
+    """A value as ``experiment.py with key=value`` takes it (Python literals: ``False``, ``[10, 7]``)."""
+    return repr(value) if isinstance(value, (bool, type(None))) else _text(value)
+
+
+def _how_runs_were_made(report: CohortReport) -> list[str]:
+    """The runner's command that made the shown runs, and where they depart from the grid's settings."""
+    updates = {name: config_updates(report.runs[name], report.member_configs.get(name, {}))
+               for name in report.members if name in report.runs}
+    texts = {" ".join(f"{key}={_command_value(value)}" for key, value in changed.items())
+             for changed in updates.values()}
+    if len(texts) > 1:
+        return ["The runs differ from the grid's settings in different ways: "
+                + "; ".join(f"{member_label(report.members[name])}: "
+                            + (" ".join(f"{k}={_command_value(v)}" for k, v in changed.items()) or "none")
+                            for name, changed in updates.items()) + ".", ""]
+    text = texts.pop()
+    lines = ["The runs were made with", "", "```bash",
+             f"python run_experiments_local.py -d {report.grid}" + (f" with {text}" if text else ""), "```", ""]
+    if text:
+        first = next(iter(updates))
+        written = {**default_config(), **report.member_configs[first]}
+        lines += ["**These runs differ from the grid's settings** in "
+                  + ", ".join(f"`{key}` ({_text(value)}; the grid: {_text(written[key])})"
+                              for key, value in updates[first].items()) + ".", ""]
+    return lines
+
+
 def plane_artifacts(experiment: Experiment) -> list[str]:
     """The names of a run's information-plane images (one per estimator)."""
     return sorted(name for name in experiment.artifact_names if name.startswith("infoplane") and name.endswith(".png"))
@@ -250,6 +261,6 @@ def draw_planes(report: CohortReport, path: Path) -> Path | None:
         axis.set_title(f"{member_label(report.members[name])} (run {run.id})", fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
+    figure.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(figure)
     return path
