@@ -56,7 +56,9 @@ def dead_reason(run: dict[str, Any], now: datetime.datetime | None = None) -> st
         return None
     host = run.get("host") or {}
     hostname, pid = host.get("hostname"), host.get("pid")
-    started = _utc(run.get("start_time"))
+    resumed = run.get("resumed") or []
+    # A resumed run's process started when it was last resumed.
+    started = _utc(resumed[-1].get("time")) if resumed else _utc(run.get("start_time"))
     if pid is not None and hostname == platform.node():
         process_started = process_start(int(pid))
         if process_started is None:
