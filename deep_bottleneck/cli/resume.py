@@ -13,13 +13,14 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from deep_bottleneck.cli.sacred_command_line import run_command_line
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 from deep_bottleneck.store.file_store import check_runs_dir, default_runs_dir
 from deep_bottleneck.store.mongo import MongoUnavailableError, redact, settings_from_environment, unreachable_reason
-from deep_bottleneck.store.resumed_runs import ResumedMongoObserver, resume_refusal
 from deep_bottleneck.store.run_folder import CONFIG_RECORD, RUN_RECORD, RunFolder
+from deep_bottleneck.store.run_liveness import resume_refusal
 
 USAGE = "experiment.py resume RUN_ID [--mongo_url URL] [--mongo_db NAME]"
 
@@ -38,8 +39,8 @@ def _stored_run(runs_dir: Path, run_id: str) -> tuple[RunFolder, dict, dict]:
 
 
 def _mongo_observer(mongo_url: str | None, mongo_db: str | None, mongo_only: bool | None, run: dict,
-                    run_id: str) -> ResumedMongoObserver | None:
-    """The observer continuing MongoDB's run ``run_id`` (the same run: same host name), or None when no MongoDB is
+                    run_id: str) -> Any:
+    """The ``ResumedMongoObserver`` continuing MongoDB's run ``run_id`` (the same run: same host name), or None when no MongoDB is
     given, or it does not hold the run (said in one line)."""
     settings = settings_from_environment(mongo_url, mongo_db, mongo_only)
     if settings is None:
@@ -52,6 +53,7 @@ def _mongo_observer(mongo_url: str | None, mongo_db: str | None, mongo_only: boo
               f"'python -m deep_bottleneck.cli.mongo_import'.", file=sys.stderr)
         return None
     from deep_bottleneck.store.mongo import mongo_client
+    from deep_bottleneck.store.resumed_runs import ResumedMongoObserver
 
     client = mongo_client(settings.url)
     try:

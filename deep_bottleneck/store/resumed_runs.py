@@ -9,7 +9,6 @@ no epoch is recorded twice. Its artifacts are listed again as the resumed run wr
 
 from __future__ import annotations
 
-import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -20,27 +19,8 @@ from deep_bottleneck.store.file_store import FileStore
 from deep_bottleneck.store.run_folder import CAPTURED_OUTPUT, METRICS_RECORD, RUN_RECORD, RunFolder
 from deep_bottleneck.store.run_liveness import dead_reason
 
-#: Statuses of a run that ended without completing.
-RESUMABLE_STATUSES = ("FAILED", "INTERRUPTED", "DEAD", "TIMEOUT")
 #: Fields of an ended run that a resumed run no longer has.
 ENDED_FIELDS = ("fail_trace", "stop_time", "result", "dead")
-
-
-def resume_refusal(run: dict[str, Any], run_id: Any, now: datetime.datetime | None = None) -> str | None:
-    """Why the stored run ``run`` (``run.json`` or MongoDB's document) cannot be resumed, in one line; None when it
-    can: it ended without completing, or it is recorded ``RUNNING`` but its process is gone."""
-    status = run.get("status")
-    if status == "COMPLETED":
-        return f"Run {run_id} has COMPLETED; there is nothing to resume."
-    if status == "RUNNING":
-        if dead_reason(run, now) is not None:
-            return None
-        host = run.get("host") or {}
-        return (f"Run {run_id} is still running (process {host.get('pid', '?')} on {host.get('hostname', '?')}); "
-                f"resume it once it has ended, or end that process first.")
-    if status in RESUMABLE_STATUSES:
-        return None
-    return f"Run {run_id} is {status}; only a run that failed, was interrupted or died can be resumed."
 
 
 def _resume_record(earlier: dict[str, Any], time: Any) -> dict[str, Any]:
