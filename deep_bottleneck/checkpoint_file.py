@@ -7,8 +7,9 @@ its activation file held then, and the metrics of every epoch so far. Training r
 had never stopped (``training.train``'s ``start``).
 
 Layout (NumPy's ``.npz``, no pickled objects): ``meta`` is a JSON text with, per network, ``run``, ``epoch``,
-``shuffle_state``, ``n_snapshots``, ``finished``, ``stop_reasons``, ``metric_names``, ``callback_states`` and the
-number of arrays of each part; ``<i>.trainable.<j>``, ``<i>.non_trainable.<j>``, ``<i>.optimizer.<j>`` are network ``i``'s arrays;
+``shuffle_state``, ``n_snapshots``, ``finished``, ``stop_reasons``, ``metric_names``, ``callback_states`` and, for
+each part (``trainable``, ``non_trainable``, ``optimizer``), the dtype and shape of each of its arrays, whose bytes
+follow one another in the buffer ``<i>.<part>``;
 ``<i>.metric_name``, ``<i>.metric_step``, ``<i>.metric_value`` its metrics. A checkpoint is written to a temporary
 file and renamed (``record_file``), so a kill leaves the previous one or the new one.
 """
@@ -89,11 +90,13 @@ def write_checkpoint(path: str | Path, networks: Sequence[NetworkCheckpoint]) ->
             "n_snapshots": int(network.n_snapshots), "finished": bool(state.finished),
             "stop_reasons": list(network.stop_reasons), "metric_names": names,
             "callback_states": network.callback_states,
-            **{f"n_{part}": len(getattr(state, part)) for part in PARTS},
+            **{part: [[np.asarray(value).dtype.str, list(np.shape(value))] for value in getattr(state, part)]
+               for part in PARTS},
         })
         for part in PARTS:
-            for position, value in enumerate(getattr(state, part)):
-                arrays[f"{index}.{part}.{position}"] = np.asarray(value)
+            # One buffer per part: a file of few entries is written several times faster than one of many.
+            values = [np.ascontiguousarray(value) for value in getattr(state, part)]
+            arrays[f"{index}.{part}"] = np.frombuffer(b"".join(value.tobytes() for value in values), dtype=np.uint8)
         positions = {name: position for position, name in enumerate(names)}
         arrays[f"{index}.metric_name"] = np.array([positions[name] for name, _, _ in network.metrics], dtype=np.int32)
         arrays[f"{index}.metric_value"] = np.array([value for _, value, _ in network.metrics], dtype=np.float64)
@@ -108,6 +111,17 @@ def write_checkpoint(path: str | Path, networks: Sequence[NetworkCheckpoint]) ->
     replace_atomically(path, write)
 
 
+def _unpacked(buffer: np.ndarray, layout: list) -> list[np.ndarray]:
+    values, start = [], 0
+    for dtype, shape in layout:
+        size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        values.append(np.frombuffer(buffer[start:start + size].tobytes(), dtype=dtype).reshape(shape))
+        start += size
+    if start != len(buffer):
+        raise ValueError("the stored arrays do not fill their buffer")
+    return values
+
+
 def read_checkpoint(path: str | Path) -> list[NetworkCheckpoint]:
     """The networks of a checkpoint written by ``write_checkpoint``.
 
@@ -120,7 +134,7 @@ def read_checkpoint(path: str | Path) -> list[NetworkCheckpoint]:
             meta = json.loads(str(stored["meta"]))
             networks = []
             for index, entry in enumerate(meta):
-                parts = {part: [stored[f"{index}.{part}.{j}"] for j in range(entry[f"n_{part}"])] for part in PARTS}
+                parts = {part: _unpacked(stored[f"{index}.{part}"], entry[part]) for part in PARTS}
                 names = entry["metric_names"]
                 metrics = [(names[int(n)], float(v), int(s)) for n, v, s in zip(
                     stored[f"{index}.metric_name"], stored[f"{index}.metric_value"], stored[f"{index}.metric_step"])]
