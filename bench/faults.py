@@ -1,8 +1,8 @@
 """Fault injection: start experiments, end each at a random moment with a random signal, and check what is left.
 
-Each trial runs ``experiment.py`` (a small net, one or two repetitions, in one or two processes) in a file store of
-its own, waits a random time after training has begun, sends SIGKILL, SIGTERM or SIGINT to the experiment process
-(or, for SIGINT, to its process group, as a terminal does), then checks that
+Each trial runs ``experiment.py`` (a small net, one to three repetitions, in one or two processes) in a file store
+of its own, waits a random time after training has begun (its first checkpoint is written), sends SIGKILL, SIGTERM
+or SIGINT to the experiment process (or, for SIGINT, to its process group, as a terminal does), then checks that
 
 - no process of the experiment is left 5 s later (its workers included),
 - every JSON record (run.json, config.json, metrics.json, info.json) is valid JSON,
@@ -130,8 +130,8 @@ def trial(index: int, chance: random.Random, max_wait: float, workdir: Path, cou
     process = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / "experiment.py"), *arguments],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    # The random moment falls after training has begun (its first activation file exists).
-    while not list((runs / "1").glob("activations/run_*.h5")) and process.poll() is None:
+    # The random moment falls after training has begun (its first checkpoint, after the first epoch, exists).
+    while not list((runs / "1").glob("checkpoints/*.npz")) and process.poll() is None:
         time.sleep(0.2)
     time.sleep(wait)
     tree = descendants(process.pid) | {process.pid}

@@ -13,7 +13,6 @@ was required) ends with one message and exit status 1, without a traceback.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path

@@ -80,7 +80,7 @@ def resume(arguments: list[str], mongo_url: str | None, mongo_db: str | None, mo
         run_id = arguments[0]
         runs_dir = default_runs_dir(project_root)
         check_runs_dir(runs_dir)
-        folder, run, config = _stored_run(runs_dir, run_id)
+        _, run, config = _stored_run(runs_dir, run_id)
         refusal = resume_refusal(run, run_id)
         if refusal is not None:
             raise ConfigError(refusal)

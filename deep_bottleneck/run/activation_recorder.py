@@ -43,7 +43,7 @@ class ActivationRecorder(keras.callbacks.Callback):
         self.on_snapshot = on_snapshot
         self.split = split
         self.split_name = split_name
-        self.epochs_to_record = set(int(e) for e in epochs_to_record)
+        self.epochs_to_record = {int(e) for e in epochs_to_record}
         self.path = Path(path)
         self._writer: ActivationWriter | None = None
         self._extractor: keras.Model | None = None
