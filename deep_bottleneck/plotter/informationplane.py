@@ -61,6 +61,9 @@ class InformationPlanePlotter(BasePlotter):
 def load(colormap: str = "viridis") -> InformationPlanePlotter:
     """Plotter plug-in entry point.
 
+    Args:
+        colormap: Name of the matplotlib colormap of the epochs.
+
     Raises:
         ValueError: matplotlib has no such colormap.
     """
