@@ -202,10 +202,13 @@ def estimate_activation_file(
             except (OSError, RuntimeError, ValueError) as exc:
                 raise DamagedFileError(f"Activation file {path} is damaged: layer {layer_name!r} cannot be read "
                                        f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}).") from None
-            try:
-                return estimator_set.estimate(activations, labels, epochs[snapshots], layer_index, layer_name, run)
-            except EstimationError as exc:
-                raise EstimationError(f"{exc} (activation file {path})") from None
+            finite = np.isfinite(activations).reshape(len(activations), -1).all(axis=1)
+            if not finite.all():
+                raise DamagedFileError(
+                    f"Activation file {path} holds NaN or infinite values (run {run}, layer {layer_name!r}, epoch "
+                    f"{int(epochs[snapshots][~finite][0])}): the file is damaged, unless its run failed there because "
+                    f"training diverged (then the run says so).")
+            return estimator_set.estimate(activations, labels, epochs[snapshots], layer_index, layer_name, run)
 
         frames = []
         with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",

@@ -6,7 +6,7 @@ import pytest
 
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile, ActivationWriter
-from deep_bottleneck.errors import ConfigError, EstimationError
+from deep_bottleneck.errors import ConfigError, DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator import binning
 from deep_bottleneck.run.estimation import LabelledEstimator, estimate_activation_file
 from deep_bottleneck.run.pipeline import run_experiment
@@ -68,7 +68,7 @@ def test_nan_activations_name_run_epoch_and_layer(tmp_path):
     with ActivationWriter(path, ["layer_0", "layer_1"], [2, 2], np.array([0, 1, 0]), "training") as writer:
         writer.append(0, [np.zeros((3, 2)), np.zeros((3, 2))])
         writer.append(40, [np.zeros((3, 2)), np.array([[0, np.nan], [0, 0], [1, 1]])])
-    with pytest.raises(EstimationError, match=r"Run 3, layer 'layer_1'.*epoch 40"):
+    with pytest.raises(DamagedFileError, match=r"run 3, layer 'layer_1', epoch 40\)"):
         estimate_activation_file(binning.load(0.07), path, run=3)
 
 
