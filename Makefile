@@ -1,11 +1,12 @@
 # make demo: set up .venv if missing and run the demo experiment (harmonics, tanh, binning).
 # make test: install the development requirements and run the test suite.
+# make docs: build the documentation site (build/docs/index.html), notebooks executed in their short form.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
 
-.PHONY: demo test install install-dev mongo bench tishby study validate clean
+.PHONY: demo test docs install install-dev install-docs mongo bench tishby study validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,19 @@ demo: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+$(VENV)/.installed-docs: $(VENV)/.installed-dev requirements/docs.txt
+	$(BIN)/pip install --quiet -r requirements/docs.txt
+	touch $@
+
+install-docs: $(VENV)/.installed-docs
+
+# Notebooks run in their short form unless NOTEBOOKS=full (the settings each notebook states); -W: warnings fail.
+NOTEBOOKS ?= short
+docs: install-docs
+	DEEP_BOTTLENECK_NOTEBOOKS=$(NOTEBOOKS) $(BIN)/python -m sphinx -W --keep-going -b html docs build/docs
+	@! grep -rlE '<(script|link)[^>]+(src|href)="(https?:)?//' build/docs --include='*.html' \
+		|| { echo "make docs: the pages above load scripts or styles from the network"; exit 1; }
 
 $(VENV)/.installed-mongo: $(VENV)/.installed-base requirements/mongo-server.txt
 	$(BIN)/pip install --quiet -r requirements/mongo-server.txt
@@ -56,4 +70,4 @@ validate: install
 	$(BIN)/python -m deep_bottleneck.cli.validate_estimators --markdown docs/estimator_validation_table.md
 
 clean:
-	rm -rf $(VENV) runs build *.egg-info
+	rm -rf $(VENV) runs build docs/reference *.egg-info

@@ -274,9 +274,11 @@ class _Recomputer:
     def __init__(self, store: ActivationFile) -> None:
         import keras
 
+        from deep_bottleneck.model_json import model_from_json
+
         self._file = store._file
         self.layer_names = store.layer_names
-        model = keras.models.model_from_json(str(self._file.attrs["model"]))
+        model = model_from_json(str(self._file.attrs["model"]))
         self._layers = [model.get_layer(name) for name in self.layer_names]
         self._extractor = keras.Model(model.inputs, [layer.output for layer in self._layers])
         self._inputs = self._file["inputs"][:]

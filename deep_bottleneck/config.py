@@ -13,6 +13,7 @@ import math
 import numbers
 import re
 import warnings
+from dataclasses import dataclass
 from importlib import resources
 from types import ModuleType
 from typing import Any, Callable, Sequence
@@ -33,6 +34,14 @@ def default_config() -> dict[str, Any]:
     return json.loads(text)
 
 
+def _accepting(text: str) -> Callable[[Callable], Callable]:
+    """Name, in words, what a key check accepts (its ``accepts`` attribute, read by ``key_reference``)."""
+    def mark(check: Callable) -> Callable:
+        check.accepts = text
+        return check
+    return mark
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
@@ -42,24 +51,28 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@_accepting("integer >= 1")
 def _positive_int(key: str, value: Any) -> int:
     if not _is_int(value) or value < 1:
         raise ConfigError(f"Config key {key!r} must be a positive integer, got {value!r}.")
     return int(value)
 
 
+@_accepting("integer")
 def _integer(key: str, value: Any) -> int:
     if not _is_int(value):
         raise ConfigError(f"Config key {key!r} must be an integer, got {value!r}.")
     return int(value)
 
 
+@_accepting("number > 0")
 def _positive_number(key: str, value: Any) -> float:
     if not _is_number(value) or not value > 0:
         raise ConfigError(f"Config key {key!r} must be a number greater than 0, got {value!r}.")
     return float(value)
 
 
+@_accepting("number")
 def _number(key: str, value: Any) -> float:
     if not _is_number(value):
         raise ConfigError(f"Config key {key!r} must be a number, got {value!r}.")
@@ -74,9 +87,12 @@ def _choice(*choices: str) -> Callable[[str, Any], str]:
                 f"Config key {key!r} has the unknown value {value!r}.{hint} Valid values: {', '.join(choices)}."
             )
         return value
+    check.accepts = "one of the allowed values"
+    check.choices = choices
     return check
 
 
+@_accepting("non-empty list of integers >= 1")
 def _architecture(key: str, value: Any) -> list[int]:
     if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) and v >= 1 for v in value):
         raise ConfigError(
@@ -86,6 +102,7 @@ def _architecture(key: str, value: Any) -> list[int]:
     return [int(v) for v in value]
 
 
+@_accepting("false, or a number > 0")
 def _max_norm(key: str, value: Any) -> float | bool:
     if value is False or value is None:
         return False
@@ -117,6 +134,8 @@ def _plugin(kind: str) -> Callable[[str, Any], str]:
     def check(key: str, value: Any) -> str:
         _plugin_module(kind, key, value)
         return value
+    check.accepts = f"{kind} plug-in: a built-in name or the import path of your own module"
+    check.plugin_kind = kind
     return check
 
 
@@ -127,6 +146,11 @@ def _estimator_name(key: str, value: Any) -> str | list[str]:
             _plugin_module("estimator", key, name)
         return list(value)
     return _plugin("estimator")(key, value)
+
+
+_estimator_name.accepts = ("estimator plug-in: a built-in name or the import path of your own module (a run with "
+                           "`estimators` records their names here)")
+_estimator_name.plugin_kind = "estimator"
 
 
 def _plugin_list(kind: str) -> Callable[[str, Any], list]:
@@ -142,6 +166,8 @@ def _plugin_list(kind: str) -> Callable[[str, Any], list]:
             _check_plugin_arguments(kind, key, name, module, given)
             checked.append([name, arguments])
         return checked
+    check.accepts = f"list of {kind} plug-ins, each a name or [name, {{arguments}}]"
+    check.plugin_kind = kind
     return check
 
 
@@ -162,6 +188,7 @@ def _name_and_arguments(key: str, entry: Any) -> tuple[str, Any]:
     )
 
 
+@_accepting("name (the model plug-in declares the valid ones)")
 def _name(key: str, value: Any) -> str:
     """A name the model plug-in checks against what it declares (``_check_declared_choices``)."""
     if not isinstance(value, str) or not value:
@@ -169,6 +196,7 @@ def _name(key: str, value: Any) -> str:
     return value
 
 
+@_accepting("true or false")
 def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         hint = (f" On experiment.py's command line write {key}={value.strip().capitalize()} (Python's spelling)."
@@ -177,10 +205,22 @@ def _boolean(key: str, value: Any) -> bool:
     return value
 
 
+@_accepting("null, or an integer >= 1")
 def _optional_positive_int(key: str, value: Any) -> int | None:
     return None if value is None else _positive_int(key, value)
 
 
+@_accepting("null, or a name of letters, digits, '_', '.' and '-'")
+def _optional_name(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+        raise ConfigError(f"Config key {key!r} must be null or a name of letters, digits, '_', '.' and '-', "
+                          f"e.g. \"cohort_5\"; got {value!r}.")
+    return value
+
+
+@_accepting("object of argument names and values")
 def _arguments(key: str, value: Any) -> dict:
     if not isinstance(value, dict) or not all(isinstance(name, str) for name in value):
         raise ConfigError(f"Config key {key!r} must be an object of argument names and values, got {value!r}.")
@@ -256,6 +296,10 @@ def _estimators(key: str, value: Any) -> list:
     return entries
 
 
+_estimators.accepts = "list of estimator plug-ins, each a name or [name, {arguments}]"
+_estimators.plugin_kind = "estimator"
+
+
 KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": _positive_int,
     "batch_size": _positive_int,
@@ -284,7 +328,107 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
     "n_log_snapshots": _positive_int,
+    "cohort": _optional_name,
 }
+
+
+#: What each config key means, beside the checks above: README's configuration table and the configuration
+#: reference of the documentation are made from it (``key_reference``); the type and the allowed values are read
+#: from the checks and the plug-ins, not written here.
+KEY_DESCRIPTIONS: dict[str, str] = {
+    "epochs": "training epochs",
+    "batch_size": "rows per gradient step",
+    "architecture": "hidden layer widths; a softmax readout sized to the classes is added",
+    "optimizer": "the optimizer of training",
+    "learning_rate": "learning rate",
+    "activation_fn": "activation function of the hidden layers",
+    "initial_bias": "constant initial bias of every layer",
+    "max_norm_weights": "`false` or the max norm of each unit's incoming weights",
+    "model": "model plug-in (its further arguments in `model_args`)",
+    "model_args": "further arguments of the model, e.g. `{\"filters\": 1, \"kernel_size\": 4, \"pool_size\": 3}` for "
+                  "`models.conv`",
+    "dataset": "dataset plug-in",
+    "dataset_args": "arguments of the dataset, e.g. `{\"path\": \"/data/mnist.npz\", \"downsample\": 2}`",
+    "estimator": "MI estimator plug-in",
+    "estimator_args": "further arguments of the estimator, e.g. `{\"strategy\": \"fixed\", \"n_bins\": 30, "
+                      "\"bin_range\": [-1, 1]}`",
+    "discretization_range": "the estimator's noise parameter: bin width for binning and EDGE, noise variance for the "
+                            "KDE bounds, KSG and goldfeld (typically 0.001); not used by the autoregressive models "
+                            "and quantised",
+    "estimators": "several estimators in one run, each a name or `[name, {arguments}]` with its own "
+                  "`discretization_range` (default 0.07 for binning, 0.001 for the KDE bounds), e.g. "
+                  "`[\"mi_estimator.binning\", \"mi_estimator.upper\", \"mi_estimator.lower\"]`; replaces "
+                  "`estimator`, `estimator_args` and `discretization_range`",
+    "calculate_mi_for": "rows MI is estimated on",
+    "callbacks": "callback plug-ins, e.g. `[[\"callbacks.early_stopping_manual\", {\"value\": 0.94}]]`",
+    "plotters": "plotter plug-ins, e.g. `[[\"plotter.informationplane_movie\", {\"fps\": 10}]]`",
+    "n_runs": "repetitions with seeds `seed`, `seed + 1`, ...",
+    "family_size": "K: MI is also estimated for the family of the first K repetitions (each input passed through a "
+                   "network drawn from them; see Estimators); `n_runs` is raised to K",
+    "parallel_runs": "repetitions trained at the same time, each in its own process (`null`: one per core); results "
+                     "do not depend on it (with `batched_repetitions`, one group of repetitions per process: a "
+                     "group's matrix products round by its size, so results agree to float32 rounding, not bit for "
+                     "bit)",
+    "batched_repetitions": "train the repetitions of a plain feed-forward model (Dense layers, no callbacks, no "
+                           "`plotter.snr`) on JAX together, one compiled program per worker process over its share "
+                           "of the repetitions; each repetition equals training it alone up to float32 rounding "
+                           "(tested within 1e-5 after a few epochs, MI within 1e-4 bits); other models fall back to "
+                           "one at a time, said once in the log",
+    "store_activations": "store every recorded layer's activations; with `false` (`store_activations=False` on the "
+                         "command line) only the weights at each snapshot (and the rows and the model to recompute "
+                         "the activations from) are stored, a few hundred kB per canonical repetition, and "
+                         "re-estimation and the plots recompute the activations",
+    "seed": "seed of everything random",
+    "snapshot_schedule": "which epochs are recorded: `stepped` (every epoch < 50, every 2nd < 100, every 20th < "
+                         "2000, then every 100th) or `log` (about `n_log_snapshots` epochs spaced evenly on a log "
+                         "scale, duplicates merged)",
+    "n_log_snapshots": "snapshots of the `log` schedule",
+    "cohort": "the study this run is a member of (a cohort grid in `configs/cohorts/` sets it; the run's name is its "
+              "member name); `ExperimentLoader.find_by_cohort` finds a cohort's runs",
+}
+
+
+@dataclass(frozen=True)
+class KeyReference:
+    """One config key as the configuration reference shows it.
+
+    Attributes:
+        key: The config key.
+        accepts: What its check accepts, in words.
+        default: Its default (``default_config``).
+        allowed: The values its check or the plug-ins allow, where they are a list (else empty).
+        meaning: What it does (``KEY_DESCRIPTIONS``).
+    """
+
+    key: str
+    accepts: str
+    default: Any
+    allowed: tuple[str, ...]
+    meaning: str
+
+
+def _allowed_values(key: str, check: Callable) -> tuple[str, ...]:
+    """The values a key's check allows, where it has a list: its choices, the built-in plug-ins of its kind, or the
+    values the model plug-ins declare (``DECLARED_CHOICES``) in their order."""
+    if hasattr(check, "choices"):
+        return tuple(check.choices)
+    if hasattr(check, "plugin_kind"):
+        return tuple(plugins.available(check.plugin_kind))
+    if key in DECLARED_CHOICES:
+        declared: list[str] = []
+        for name in plugins.available("model"):
+            for value in getattr(plugins.load_module("model", name), DECLARED_CHOICES[key], ()):
+                if value not in declared:
+                    declared.append(value)
+        return tuple(declared)
+    return ()
+
+
+def key_reference() -> list[KeyReference]:
+    """Every config key, in ``KEY_CHECKS``' order, with what it accepts, its default, allowed values and meaning."""
+    defaults = default_config()
+    return [KeyReference(key, check.accepts, defaults[key], _allowed_values(key, check), KEY_DESCRIPTIONS[key])
+            for key, check in KEY_CHECKS.items()]
 
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -332,10 +476,15 @@ MODEL_SETTINGS = ("architecture", "activation_fn", "optimizer", "learning_rate",
 
 
 def model_arguments(settings: dict[str, Any], input_size: int, output_size: int) -> dict[str, Any]:
-    """Every argument the experiment passes to the model plug-in's ``load``: ``MODEL_SETTINGS``, the data's shape
-    and ``model_args``."""
-    return {**{key: settings[key] for key in MODEL_SETTINGS}, "input_size": input_size, "output_size": output_size,
-            **settings["model_args"]}
+    """Every argument the experiment passes to the model plug-in's ``load``: the ``MODEL_SETTINGS`` it has
+    parameters for (all with ``**kwargs``; a setting changed from its default always, so that a model that cannot
+    take it is refused), the data's shape and ``model_args``."""
+    parameters = inspect.signature(_plugin_module("model", "model", settings["model"]).load).parameters
+    takes_any = any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters.values())
+    defaults = default_config()
+    given = {key: settings[key] for key in MODEL_SETTINGS
+             if takes_any or key in parameters or not _same_value(settings[key], defaults[key])}
+    return {**given, "input_size": input_size, "output_size": output_size, **settings["model_args"]}
 
 
 def _check_dataset_and_model_arguments(settings: dict[str, Any]) -> None:

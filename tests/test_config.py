@@ -102,3 +102,13 @@ def test_the_model_plugin_declares_the_optimizers_and_activations_it_accepts():
     assert (settings["optimizer"], settings["activation_fn"]) == ("rmsprop", "gelu")
     with pytest.raises(ConfigError, match=r"'activation_fn' has the unknown value 'tanh'.*Valid values: gelu"):
         validate_config({"model": "tests.models.declaring_model", "optimizer": "rmsprop", "activation_fn": "tanh"})
+
+
+def test_a_model_gets_only_the_settings_it_has_parameters_for_and_is_refused_a_changed_one_it_lacks():
+    from deep_bottleneck.config import model_arguments
+
+    settings = validate_config({"model": "tests.models.settings_free_model"})
+    assert set(model_arguments(settings, 12, 2)) == {"architecture", "activation_fn", "optimizer", "learning_rate",
+                                                     "input_size", "output_size"}
+    with pytest.raises(ConfigError, match=r"'model_args'.*max_norm_weights"):
+        validate_config({"model": "tests.models.settings_free_model", "max_norm_weights": 3.0})

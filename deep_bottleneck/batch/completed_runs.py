@@ -1,8 +1,9 @@
 """Which configs already have a completed run in the store, so that a batch run twice does not run them twice.
 
-A stored run counts when its status is COMPLETED and its config, checked and completed with the defaults as
-before a run, equals the batch config's. The seed is compared like any other key: runs of one config with other
-seeds are other samples of the experiment, not copies of it.
+A stored run counts when its status is COMPLETED, its name is the batch config's name and its config, checked and
+completed with the defaults as before a run, equals the batch config's. The seed is compared like any other key:
+runs of one config with other seeds are other samples of the experiment, not copies of it; and a run of another
+name is another experiment (the member of another cohort, say), however alike their configs.
 """
 
 from __future__ import annotations
@@ -36,18 +37,19 @@ class CompletedRuns:
 
     def __init__(self, store: RunStore) -> None:
         self.store = store
-        self._by_seed: dict[int, list[tuple[Any, dict[str, Any]]]] = {}
+        self._by_seed: dict[int, list[tuple[Any, str, dict[str, Any]]]] = {}
 
-    def _completed_with_seed(self, seed: int) -> list[tuple[Any, dict[str, Any]]]:
+    def _completed_with_seed(self, seed: int) -> list[tuple[Any, str, dict[str, Any]]]:
         if seed not in self._by_seed:
             runs = [run for run in self.store.find_config("seed", seed, True) if run.get("status") == "COMPLETED"]
-            self._by_seed[seed] = [(run["_id"], settings_of(run["config"])) for run in runs]
+            self._by_seed[seed] = [(run["_id"], run.get("experiment", {}).get("name", ""), settings_of(run["config"]))
+                                   for run in runs]
         return self._by_seed[seed]
 
-    def run_id(self, settings: dict[str, Any]) -> Any | None:
-        """The id of the first completed run with exactly these checked ``settings``, or None."""
-        return next((run_id for run_id, stored in self._completed_with_seed(settings["seed"]) if stored == settings),
-                    None)
+    def run_id(self, settings: dict[str, Any], name: str) -> Any | None:
+        """The id of the first completed run named ``name`` with exactly these checked ``settings``, or None."""
+        return next((run_id for run_id, stored_name, stored in self._completed_with_seed(settings["seed"])
+                     if stored_name == name and stored == settings), None)
 
 
 def batch_store() -> RunStore:

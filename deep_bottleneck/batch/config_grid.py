@@ -8,7 +8,8 @@ one config per combination of values (axes in the file's order), named after the
      "grid": {"activation_fn": ["tanh", "relu"], "learning_rate": [0.0004, 0.001]}}
 
 in ``cohort_5.json`` gives ``cohort_5_activation_fn_tanh_learning_rate_0.0004`` and three more. ``"grid"`` may
-also be a list of such objects: the configs of each, together (e.g. each estimator with its own range).
+also be a list of such objects: the configs of each, together (e.g. each estimator with its own range). A grid may
+state what it tests under ``"hypothesis"`` (text, not given to its configs).
 Names depend only on the file's name and content, so expanding twice gives the same names.
 """
 
@@ -26,6 +27,8 @@ from typing import Any
 from deep_bottleneck.errors import ConfigError
 
 GRID_KEY = "grid"
+#: A grid's statement of what it tests (the cohorts of ``configs/cohorts/``): part of the file, not of its configs.
+HYPOTHESIS_KEY = "hypothesis"
 #: Longest name of an expanded config: its file name must fit in 255 bytes.
 MAX_NAME_LENGTH = 200
 
@@ -102,7 +105,10 @@ def expand_grid(source: Path, content: dict[str, Any]) -> list[BatchConfig]:
     Raises:
         ConfigError: The grid is malformed, or two of its configs get one name but differ.
     """
-    shared = {key: value for key, value in content.items() if key != GRID_KEY}
+    hypothesis = content.get(HYPOTHESIS_KEY, "")
+    if not isinstance(hypothesis, str):
+        raise ConfigError(f"{source}: {HYPOTHESIS_KEY!r} must be text, got {hypothesis!r}.")
+    shared = {key: value for key, value in content.items() if key not in (GRID_KEY, HYPOTHESIS_KEY)}
     grids = content[GRID_KEY] if isinstance(content[GRID_KEY], list) and content[GRID_KEY] else [content[GRID_KEY]]
     by_name: dict[str, BatchConfig] = {}
     for axes in grids:

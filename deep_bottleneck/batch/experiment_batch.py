@@ -130,7 +130,7 @@ def plan_batch(path: Path, seed: int | None, force: bool,
             continue
         if not force and completed is None:
             completed = CompletedRuns(store())
-        stored_run = None if force else completed.run_id(settings)
+        stored_run = None if force else completed.run_id(settings, config.name)
         planned.append(PlannedExperiment(config.name, config.source, config, stored_run=stored_run))
     return sorted(planned, key=lambda item: str(item.source))
 

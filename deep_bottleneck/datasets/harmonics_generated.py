@@ -3,7 +3,7 @@
 The published harmonics data (``datasets.harmonics``) came without the code that made it. Its recipe, as
 reconstructed by the original framework's authors: 12 points uniformly on the unit sphere; a function on the
 sphere with spherical-harmonic coefficients a_nm (a_00 = 1, the others standard normal) up to ``degree``; its
-frequency components g_n = sum_m a_nm Y_n^m; for a 12-bit pattern x, f(x) = sum_n |sum_i x_i g_n(point_i)|;
+frequency components g_n = sum_m a_nm Y_n^m; for a 12-bit pattern x, ``f(x) = sum_n |sum_i x_i g_n(point_i)|``;
 label 1 when f(x) exceeds a threshold. The threshold is the one that gives patterns with six ones the published
 share of ones (532 of 924). All 4096 patterns occur once; they are split 3277 / 819 like the published split.
 """
@@ -45,7 +45,7 @@ def frequency_components(rng: np.random.Generator, degree: int, polar: np.ndarra
 
 
 def harmonic_function(patterns: np.ndarray, components: np.ndarray) -> np.ndarray:
-    """f(x) = sum_n |sum_i x_i g_n(point_i)| for every pattern x (row of ``patterns``)."""
+    """``f(x) = sum_n |sum_i x_i g_n(point_i)|`` for every pattern x (row of ``patterns``)."""
     return np.abs(patterns @ components.T).sum(axis=1)
 
 

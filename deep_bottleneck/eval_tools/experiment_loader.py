@@ -138,6 +138,16 @@ class ExperimentLoader:
         statuses = _checked_statuses(status)
         return self._experiments(self.store.find_name(_checked_pattern(name)), statuses)
 
+    def find_by_cohort(self, cohort: str, member: str | None = None, status: Status = COMPLETED) -> list[Experiment]:
+        """Find the runs of a cohort (config key ``cohort``, which a cohort grid of ``configs/cohorts/`` sets), of the
+        statuses ``status``; with ``member``, only the runs of that member (the run's name, exactly).
+
+        Raises:
+            ValueError: ``status`` names no run status.
+        """
+        found = self.find_by_config_key("cohort", cohort, exact=True, status=status)
+        return [experiment for experiment in found if member is None or experiment.name == member]
+
     def find_by_config_key(self, key: str, value: Any, exact: bool = False,
                            status: Status = COMPLETED) -> list[Experiment]:
         """Find experiments by a config value, with MongoDB's query semantics in both stores, of the statuses

@@ -116,6 +116,9 @@ def draw_error_bars(axis: plt.Axes, table: pd.DataFrame) -> list[LineCollection]
 def load(colormap: str = "viridis", error_bars: bool = False) -> InformationPlanePlotter:
     """Plotter plug-in entry point.
 
+    Args:
+        colormap: Name of the matplotlib colormap of the epochs.
+
     Raises:
         ValueError: matplotlib has no such colormap, or ``error_bars`` is not true or false.
     """

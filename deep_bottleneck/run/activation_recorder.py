@@ -16,6 +16,7 @@ import numpy as np
 from deep_bottleneck.activation_file import ActivationWriter
 from deep_bottleneck.data_split import DataSplit, distinct_rows
 from deep_bottleneck.errors import ConfigError
+from deep_bottleneck.model_json import model_from_json, model_to_json
 from deep_bottleneck.models.base import layer_activations, recorded_layers, recorded_width
 
 
@@ -65,9 +66,9 @@ class ActivationRecorder(keras.callbacks.Callback):
     def _model_json(self) -> str | None:
         """The model's Keras JSON; without activations, also checked to rebuild the model (else ``ConfigError``)."""
         try:
-            text = self.model.to_json()
+            text = model_to_json(self.model)
             if not self.store_activations:
-                keras.models.model_from_json(text)
+                model_from_json(text)
             return text
         except Exception as exc:
             if self.store_activations:

@@ -1,4 +1,4 @@
-"""The run folder ``runs/<id>/``: the one place that knows what lives where in it.
+"""The run folder ``runs/<id>/``: the one place that knows what lives where in it::
 
     config.json run.json metrics.json cout.txt info.json   Sacred's record of the run
     information_measures.csv compression.csv *.png *.mp4   outputs, each stored once (listed in run.json as artifacts)

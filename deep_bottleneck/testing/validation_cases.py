@@ -5,7 +5,7 @@ Every case is a sample of N rows of a layer T and labels Y, with the true I(X;T)
 - discrete: T uniform over the 2^k patterns of k binary units; products of independent categorical units;
   label-dependent mixtures (T | Y = y uniform over overlapping pattern sets). A deterministic net's layer has
   I(X;T) = H(T), known exactly, as is I(T;Y).
-- Gaussian: Y uniform on {0, 1}, T | Y ~ N(+-m, I_d) with |m| = 1 along a random direction, d = 1 ... 50;
+- Gaussian: Y uniform on {0, 1}, T | Y ~ N(+-m, I_d) with ``|m| = 1`` along a random direction, d = 1 ... 50;
   I(T;Y) depends only on the projection onto m, computed by quadrature. I(X;T) of a continuous deterministic
   layer is infinite and has no truth here.
 - noisy mixture: the KDE bounds' own model, T + Z with Z ~ N(0, s2 I) and X uniform over N fixed rows;
@@ -108,7 +108,7 @@ def two_gaussians_mi_bits(variance: float, separation: float = 1.0) -> float:
 
 
 def gaussian_classes(width: int, n_rows: int, seed: int = 0) -> Case:
-    """Y uniform on {0, 1}; T | Y ~ N(+-m, I) in ``width`` dimensions, |m| = 1 along a random direction."""
+    """Y uniform on {0, 1}; T | Y ~ N(+-m, I) in ``width`` dimensions, ``|m| = 1`` along a random direction."""
     rng = np.random.default_rng(seed)
     direction = rng.normal(size=width)
     direction /= np.linalg.norm(direction)

@@ -69,3 +69,12 @@ def test_a_grid_config_gets_a_file_named_after_it_that_a_changed_grid_does_not_o
     changed = BatchConfig("g_epochs_2", tmp_path / "g.json", {"epochs": 2, "seed": 1}, from_grid=True)
     assert first.name == "g_epochs_2.json" and json.loads(first.read_text()) == {"epochs": 2}
     assert changed.config_file(tmp_path) != first and json.loads(first.read_text()) == {"epochs": 2}
+
+
+def test_a_grids_hypothesis_is_part_of_the_file_not_of_its_configs(tmp_path):
+    grid = {"hypothesis": "tanh compresses, ReLU does not.", "cohort": "c", "grid": {"activation_fn": ["tanh", "relu"]}}
+    configs = expand_grid(tmp_path / "c.json", grid)
+    assert [config.values for config in configs] == [{"cohort": "c", "activation_fn": "tanh"},
+                                                     {"cohort": "c", "activation_fn": "relu"}]
+    with pytest.raises(ConfigError, match="'hypothesis' must be text"):
+        expand_grid(tmp_path / "c.json", {**grid, "hypothesis": ["a list"]})
