@@ -463,7 +463,8 @@ def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any],
                outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
                estimator_plots_only: bool = False, prefix: str = "", run_name: str = "") -> list[Path]:
     """Every plotter of MI once per estimator, into ``outputs``, with the contexts of ``plot_contexts``. Plotters
-    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The gradient statistics
+    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The data files a plotter
+    writes beside its plot (``data_paths``) follow the plot in the list returned. The gradient statistics
     come from the run's ``folder``; ``metrics`` are the logged training metrics (columns ``run, name, epoch,
     value``); ``run_name`` starts the titles."""
     gradients = (read_gradient_statistics(folder.gradient_files())
@@ -475,6 +476,8 @@ def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any],
         for plotter in plotters:
             if plotter.per_estimator:
                 paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
+                paths += plotter.data_paths(context, outputs)
             elif index == 0 and not estimator_plots_only:
                 paths.append(plotter.generate(measures, replace(context, file_suffix=""), outputs))
+                paths += plotter.data_paths(replace(context, file_suffix=""), outputs)
     return paths

@@ -203,7 +203,7 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
         if result.stopped_early:
             _run.info["stopped_early"] = result.stopped_early
         for path in result.plot_paths:
-            print(f"Plot: {path}")
+            print(f"{'Plot data' if path.suffix == '.csv' else 'Plot'}: {path}")
         print(f"Information measures: {result.measures_path}")
         return {"measures": str(result.measures_path), "plots": [str(path) for path in result.plot_paths],
                 "seconds": {part: round(value, 3) for part, value in result.seconds.items()}}
