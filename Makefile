@@ -71,7 +71,8 @@ tishby: install
 study: install
 	$(BIN)/python bench/study.py --runs 50
 
-# Every registered estimator on layers of known MI (table in docs/estimator_validation.md).
+# Every registered estimator on layers of known MI, then the coverage of the stated error bars
+# (table in docs/estimator_validation.md).
 validate: install
 	$(BIN)/python -m deep_bottleneck.cli.validate_estimators --markdown docs/estimator_validation_table.md
 

@@ -1,17 +1,19 @@
 """Fault injection: start experiments, end each at a random moment with a random signal, and check what is left.
 
-Each trial runs ``experiment.py`` (a small net, one or two repetitions, in one or two processes) in a file store of
-its own, waits a random time after training has begun, sends SIGKILL, SIGTERM or SIGINT to the experiment process
-(or, for SIGINT, to its process group, as a terminal does), then checks that
+Each trial runs ``experiment.py`` (a small net, one to three repetitions, in one or two processes) in a file store
+of its own, waits a random time after training has begun (its first checkpoint is written), sends SIGKILL, SIGTERM
+or SIGINT to the experiment process (or, for SIGINT, to its process group, as a terminal does), then checks that
 
 - no process of the experiment is left 5 s later (its workers included),
 - every JSON record (run.json, config.json, metrics.json, info.json) is valid JSON,
 - the run ended marked (INTERRUPTED, FAILED, COMPLETED), or is recorded RUNNING but recognised dead, after which
   ``python -m deep_bottleneck.cli.dead_runs --mark`` marks it FAILED,
 - every activation file is readable, or is called damaged when read,
-- ``reestimate --dead-ok`` works on the run when it recorded a snapshot.
+- ``reestimate --dead-ok`` works on the run when it recorded a snapshot,
+- a run that did not complete is resumed (``python experiment.py resume 1``), completes, and ends with exactly the
+  metrics, information measures and activations of the same experiment run without a stop (run after it).
 
-    python bench/faults.py [--trials 8] [--seed 0] [--max-wait 20]
+    python bench/faults.py [--trials 8] [--seed 0] [--max-wait 20] [--no-resume]
 
 Prints one line per trial and the counts. Exit status 1 when any check failed.
 """
@@ -29,6 +31,9 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -76,20 +81,57 @@ def python_command(module: str, *arguments: str) -> list[str]:
     return [sys.executable, "-m", module, *arguments]
 
 
-def trial(index: int, chance: random.Random, max_wait: float, workdir: Path, counts: Counter) -> list[str]:
+def differences(resumed: Path, uninterrupted: Path) -> list[str]:
+    """What differs between two run folders' metrics, information measures and activation files (empty: nothing)."""
+    found = []
+    metrics = [{name: (v["steps"], v["values"]) for name, v in json.loads((f / "metrics.json").read_text()).items()}
+               for f in (resumed, uninterrupted)]
+    if metrics[0] != metrics[1]:
+        found.append("metrics differ")
+    measures = [pd.read_csv(f / "information_measures.csv") for f in (resumed, uninterrupted)]
+    if not measures[0].equals(measures[1]):
+        found.append("information measures differ")
+    for path in RunFolder(uninterrupted).activation_files():
+        with ActivationFile(path) as b, ActivationFile(resumed / "activations" / path.name) as a:
+            if not np.array_equal(a.epochs, b.epochs) or any(
+                    not np.array_equal(a.layer(name)[:], b.layer(name)[:]) for name in b.layer_names):
+                found.append(f"activations/{path.name} differs")
+    return found
+
+
+def resume_and_compare(arguments: list[str], runs: Path, environment: dict, counts: Counter) -> list[str]:
+    """Resume run 1 of ``runs``, run the experiment again without a stop, compare; the list of failed checks."""
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "experiment.py"), "resume", "1"], env=environment,
+                          capture_output=True, text=True)
+    status = json.loads(RunFolder(runs / "1").record("run.json").read_text()).get("status")
+    if done.returncode != 0 or status != "COMPLETED":
+        counts["resume failed"] += 1
+        return [f"resume ended {done.returncode} with status {status}: {done.stderr.strip().splitlines()[-1:]}"]
+    counts["resumed to COMPLETED"] += 1
+    reference = runs.parent / "uninterrupted"
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "experiment.py"), *arguments],
+                   env={**environment, "DEEP_BOTTLENECK_RUNS_DIR": str(reference)}, capture_output=True, check=True)
+    found = differences(runs / "1", reference / "1")
+    counts["resumed equal to the uninterrupted run" if not found else "resumed but numbers differ"] += 1
+    return found
+
+
+def trial(index: int, chance: random.Random, max_wait: float, workdir: Path, counts: Counter,
+          resume: bool = True) -> list[str]:
     """One trial; the list of failed checks."""
     runs = workdir / f"trial_{index}" / "runs"
-    n_runs = chance.choice([1, 2])
-    parallel = chance.choice([1, 2]) if n_runs == 2 else 1
+    n_runs = chance.choice([1, 2, 3])
+    parallel = chance.choice([1, 2]) if n_runs > 1 else 1
     ending = chance.choice(SIGNALS)
     wait = chance.uniform(0, max_wait)
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
+    arguments = ["with", "epochs=300", "architecture=[6,4]", f"n_runs={n_runs}", f"parallel_runs={parallel}",
+                 f"seed={index}"]
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "experiment.py"), "with", "epochs=300", "architecture=[6,4]",
-         f"n_runs={n_runs}", f"parallel_runs={parallel}", f"seed={index}"],
+        [sys.executable, str(PROJECT_ROOT / "experiment.py"), *arguments],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    # The random moment falls after training has begun (its first activation file exists).
-    while not list((runs / "1").glob("activations/run_*.h5")) and process.poll() is None:
+    # The random moment falls after training has begun (its first checkpoint, after the first epoch, exists).
+    while not list((runs / "1").glob("checkpoints/*.npz")) and process.poll() is None:
         time.sleep(0.2)
     time.sleep(wait)
     tree = descendants(process.pid) | {process.pid}
@@ -150,6 +192,12 @@ def trial(index: int, chance: random.Random, max_wait: float, workdir: Path, cou
             counts["re-estimation refused: damaged file"] += 1
         else:
             failed.append(f"reestimate failed: {done.stderr.strip().splitlines()[-1:]}")
+    if resume and folder.has_run() and status != "COMPLETED":
+        failed += resume_and_compare(arguments, runs, environment, counts)
+    elif folder.has_run():
+        counts["readable, nothing to resume (COMPLETED)" if status == "COMPLETED" else "not resumed"] += 1
+    else:
+        counts["no run recorded (ended before it took an id)"] += 1
     print(f"trial {index}: n_runs={n_runs} parallel_runs={parallel} {ending.name} after {wait:.1f} s -> "
           f"{status}, {snapshots} snapshot(s)" + (f"; FAILED: {'; '.join(failed)}" if failed else ""), flush=True)
     return failed
@@ -160,13 +208,14 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-wait", type=float, default=20.0, help="longest wait after training began, seconds")
+    parser.add_argument("--no-resume", action="store_true", help="do not resume the runs that did not complete")
     args = parser.parse_args()
     chance = random.Random(args.seed)
     counts: Counter = Counter()
     failures = 0
     with tempfile.TemporaryDirectory(prefix="faults-") as workdir:
         for index in range(args.trials):
-            failures += bool(trial(index, chance, args.max_wait, Path(workdir), counts))
+            failures += bool(trial(index, chance, args.max_wait, Path(workdir), counts, not args.no_resume))
     print(f"\n{args.trials} trials, {failures} with a failed check")
     for what, count in sorted(counts.items()):
         print(f"  {what}: {count}")

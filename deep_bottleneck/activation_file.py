@@ -49,13 +49,18 @@ class ActivationWriter:
             needed, to recompute the activations.
         model_json: The model's Keras JSON (``model.to_json()``).
         inputs: The rows the activations are taken on.
+        keep_snapshots: Continue the existing file at ``path`` (written with the same arguments) after its first
+            ``keep_snapshots`` snapshots, dropping any later ones (a resumed run), instead of creating it.
+
+    Raises:
+        DamagedFileError: The file to continue cannot be read, is of other layers, or has fewer snapshots.
     """
 
     def __init__(
         self, path: Path, layer_names: Sequence[str], widths: Sequence[int],
         labels: np.ndarray, split: str, expected_snapshots: int = 0, distinct_inputs: int | None = None,
         weight_shapes: Sequence[Sequence[tuple[str, tuple[int, ...]]]] = (), store_activations: bool = True,
-        model_json: str | None = None, inputs: np.ndarray | None = None,
+        model_json: str | None = None, inputs: np.ndarray | None = None, keep_snapshots: int | None = None,
     ) -> None:
         if not store_activations and (model_json is None or inputs is None or len(weight_shapes) != len(widths)):
             raise ValueError("a file without activations needs the model's JSON, the inputs and every layer's weights")
@@ -64,6 +69,9 @@ class ActivationWriter:
         self.store_activations = store_activations
         self._weight_names = [[f"weights/{layer}/{name}" for name, _ in shapes]
                               for layer, shapes in zip(self.layer_names, weight_shapes)]
+        if keep_snapshots is not None:
+            self._continue(keep_snapshots)
+            return
         n_rows = len(labels)
         chunk_snapshots = max(1, min(64, expected_snapshots))
         with reported_write_failures(self.path):
@@ -92,6 +100,27 @@ class ActivationWriter:
                                             chunks=(chunk_snapshots, *shape))
         self.n_snapshots = 0
 
+    def _paths(self) -> list[str]:
+        """Every dataset that grows by one entry per snapshot, ``epochs`` first."""
+        layer_paths = [f"layers/{name}" for name in self.layer_names] if self.store_activations else []
+        return ["epochs", *layer_paths, *(path for names in self._weight_names for path in names)]
+
+    def _continue(self, keep_snapshots: int) -> None:
+        damaged = f"Activation file {self.path} cannot be continued after {keep_snapshots} snapshot(s)"
+        try:
+            with h5py.File(self.path, "r+") as file:
+                stored_names = [str(name) for name in file.attrs["layer_names"]]
+                if stored_names != self.layer_names:
+                    raise DamagedFileError(f"{damaged}: it holds layers {stored_names}, not {self.layer_names}.")
+                datasets = [file[path] for path in self._paths()]
+                if any(dataset.shape[0] < keep_snapshots for dataset in datasets):
+                    raise DamagedFileError(f"{damaged}: it holds only {len(file['epochs'])}.")
+                for dataset in datasets:
+                    dataset.resize((keep_snapshots, *dataset.shape[1:]))
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise DamagedFileError(f"{damaged}: it is damaged ({str(exc).splitlines()[0]}).") from None
+        self.n_snapshots = keep_snapshots
+
     def append(self, epoch: int, activations: Sequence[np.ndarray],
                weights: Sequence[Sequence[np.ndarray]] = ()) -> None:
         """Write the activations and weights of every layer at the end of ``epoch`` (the weights in the order of
@@ -112,9 +141,7 @@ class ActivationWriter:
             raise write_failure(self.path, exc) from None
         datasets: list = []
         try:
-            layer_paths = [f"layers/{name}" for name in self.layer_names] if self.store_activations else []
-            weight_paths = [path for names in self._weight_names for path in names]
-            datasets = [file["epochs"], *(file[path] for path in layer_paths + weight_paths)]
+            datasets = [file[path] for path in self._paths()]
             for dataset in datasets:
                 dataset.resize((index + 1, *dataset.shape[1:]))
             datasets[0][index] = epoch

@@ -19,8 +19,9 @@ from typing import Sequence
 import keras
 import numpy as np
 
+from deep_bottleneck.checkpoint_file import TrainingState
 from deep_bottleneck.data_split import DataSplit
-from deep_bottleneck.training import EpochProgram, assign_values, loss_function
+from deep_bottleneck.training import EpochProgram, assign_values, loss_function, restore
 
 #: Layer types whose stateless calls vmap over stacked weights as they run alone.
 BATCHABLE_LAYERS = ("InputLayer", "Dense")
@@ -49,10 +50,12 @@ class BatchedTraining:
         validation: Data evaluated after every epoch.
         batch_size: Rows per gradient step.
         seeds: Seed of each model's shuffling (as ``training.train``'s ``seed``).
+        starts: Where each model continues from (``training.train``'s ``start``; all after the same epoch), or None
+            to start afresh.
     """
 
     def __init__(self, models: Sequence[keras.Model], training: DataSplit, validation: DataSplit, batch_size: int,
-                 seeds: Sequence[int]) -> None:
+                 seeds: Sequence[int], starts: Sequence[TrainingState] | None = None) -> None:
         import jax
         import jax.numpy as jnp
 
@@ -60,11 +63,18 @@ class BatchedTraining:
             raise ValueError(f"{len(models)} models but {len(seeds)} seeds")
         self.models = list(models)
         programs = [EpochProgram(model, len(training.X), batch_size) for model in self.models]
+        if starts is not None:
+            if len({start.epoch for start in starts}) != 1 or len(starts) != len(self.models):
+                raise ValueError("models trained together continue from states of one epoch, one per model")
+            for model, start in zip(self.models, starts):
+                restore(model, start)
         self.program = programs[0]
         self.state = jax.tree.map(lambda *values: jnp.stack(values), *[p.initial_state() for p in programs])
         self._epoch = jax.jit(jax.vmap(self.program.train_epoch, in_axes=(0, 0, None, None, None, None)))
         self._data = tuple(jnp.asarray(a) for a in (training.X, training.Y, validation.X, validation.Y))
         self._rngs = [np.random.default_rng(seed) for seed in seeds]
+        for rng, start in zip(self._rngs, starts or ()):
+            rng.bit_generator.state = start.shuffle_state
         self._extractor: keras.Model | None = None
         self._activations = None
 
@@ -77,6 +87,13 @@ class BatchedTraining:
         return [{"loss": loss_sum / n_rows, "accuracy": n_correct / n_rows, "val_loss": val_loss,
                  "val_accuracy": val_accuracy}
                 for loss_sum, n_correct, val_loss, val_accuracy in np.asarray(reported, dtype=np.float64).tolist()]
+
+    def states(self, epoch: int, finished: bool = False) -> list[TrainingState]:
+        """Every model's ``TrainingState`` now, said to be after ``epoch``."""
+        parts = [[np.asarray(value) for value in part] for part in self.state]
+        return [TrainingState(epoch, *([value[index] for value in part] for part in parts),
+                              rng.bit_generator.state, finished)
+                for index, rng in enumerate(self._rngs)]
 
     def assign(self) -> None:
         """Copy every model's current state into its Keras variables (and its optimizer's)."""

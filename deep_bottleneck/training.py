@@ -15,11 +15,12 @@ over the epoch's minibatches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Container, Sequence
 
 import keras
 import numpy as np
 
+from deep_bottleneck.checkpoint_file import TrainingState
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.errors import DeepBottleneckError
 
@@ -34,6 +35,9 @@ def train(
     batch_size: int,
     callbacks: Sequence[keras.callbacks.Callback],
     seed: int,
+    start: TrainingState | None = None,
+    on_state: Callable[[TrainingState], None] | None = None,
+    state_epochs: Container[int] = (),
 ) -> None:
     """Fit ``model`` on ``training`` and evaluate on ``validation`` after every epoch.
 
@@ -53,13 +57,22 @@ def train(
             ``on_gradient_moments(epoch, GradientMoments)`` before ``on_epoch_end`` of the epochs it wants:
             the statistics of that epoch's minibatch gradients (JAX only).
         seed: Seed of the shuffling.
+        start: Where to continue from (a ``TrainingState`` that ``on_state`` was given): training goes on from the
+            epoch after ``start.epoch`` exactly as it would have gone on then (JAX only).
+        on_state: Receives the ``TrainingState`` after the epochs in ``state_epochs`` (after the callbacks'
+            ``on_epoch_end``) and after the last epoch trained (``finished``). Not called on the ``model.fit`` path.
+        state_epochs: The epochs whose state ``on_state`` receives.
 
     Raises:
         DeepBottleneckError: A callback wants gradient statistics, which only the JAX path records.
+        ValueError: ``start`` is given on the ``model.fit`` path.
     """
     if keras.backend.backend() == "jax" and loss_function(model) is not None:
-        _train_jax(model, training, validation, epochs, batch_size, list(callbacks), seed)
+        _train_jax(model, training, validation, epochs, batch_size, list(callbacks), seed, start, on_state,
+                   state_epochs)
     else:
+        if start is not None:
+            raise ValueError("training resumes from a state only on the JAX path")
         if any(hasattr(callback, "wants_gradient_moments") for callback in callbacks):
             raise DeepBottleneckError(
                 f"Gradient statistics (plotter.snr) are recorded on the JAX backend with a model whose loss Keras "
@@ -83,13 +96,20 @@ def loss_function(model: keras.Model):
 
 def _train_jax(
     model: keras.Model, training: DataSplit, validation: DataSplit, epochs: int,
-    batch_size: int, callbacks: list, seed: int,
+    batch_size: int, callbacks: list, seed: int, start: TrainingState | None = None,
+    on_state: Callable[[TrainingState], None] | None = None, state_epochs: Container[int] = (),
 ) -> None:
     import jax
     import jax.numpy as jnp
 
     program = EpochProgram(model, len(training.X), batch_size)
     optimizer = model.optimizer
+    rng = np.random.default_rng(seed)
+    first_epoch = 0
+    if start is not None:
+        restore(model, start)
+        rng.bit_generator.state = start.shuffle_state
+        first_epoch = start.epoch + 1
     n_rows, n_full, remainder = program.n_rows, program.n_full, program.remainder
     train_epoch = jax.jit(program.train_epoch)
 
@@ -99,12 +119,11 @@ def _train_jax(
     state = program.initial_state()
     x_all, y_all = jnp.asarray(training.X), jnp.asarray(training.Y)
     x_val, y_val = jnp.asarray(validation.X), jnp.asarray(validation.Y)
-    rng = np.random.default_rng(seed)
     callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs, verbose=0)
     model.stop_training = False
     callback_list.on_train_begin()
     try:
-        for epoch in range(epochs):
+        for epoch in range(first_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             order = rng.permutation(n_rows).astype(np.int32)
             wanting = [listener for listener in listeners if listener.wants_gradient_moments(epoch)]
@@ -125,6 +144,10 @@ def _train_jax(
             callback_list.on_epoch_end(epoch, logs)
             # Callbacks may replace the variables' buffers (Keras' predict donates them).
             state = (_values(model.trainable_variables), _values(model.non_trainable_variables), state[2])
+            finished = model.stop_training or epoch == epochs - 1
+            if on_state is not None and (finished or epoch in state_epochs):
+                on_state(TrainingState(epoch, *([np.asarray(value) for value in part] for part in state),
+                                       rng.bit_generator.state, finished))
             if model.stop_training:
                 break
     finally:
@@ -269,6 +292,18 @@ def _epoch_with_gradient_moments(step_and_gradients, evaluate, n_full: int, rema
         return state, reported, (means, stds)
 
     return epoch
+
+
+def restore(model: keras.Model, state: TrainingState) -> None:
+    """Set ``model``'s variables and its optimizer's (built if it is not yet) to those of ``state``."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    for variables, values in ((model.trainable_variables, state.trainable),
+                              (model.non_trainable_variables, state.non_trainable),
+                              (model.optimizer.variables, state.optimizer)):
+        if len(variables) != len(values):
+            raise ValueError(f"the stored state has {len(values)} variables where the model has {len(variables)}")
+        assign_values(variables, values)
 
 
 def _values(variables) -> list:

@@ -25,5 +25,8 @@ class HoldUntilReleased(keras.callbacks.Callback):
             time.sleep(0.05)
 
 
-def load(release_file: str, epoch: int = 1):
+def load(release_file: str, epoch: int = 1, run: int = 0, held_run: int | None = None):
+    """Holds every repetition, or only repetition ``held_run``."""
+    if held_run is not None and run != held_run:
+        return keras.callbacks.Callback()
     return HoldUntilReleased(Path(release_file), epoch)

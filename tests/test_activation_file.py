@@ -3,8 +3,10 @@ import textwrap
 
 import h5py
 import numpy as np
+import pytest
 
 from deep_bottleneck.activation_file import ActivationFile, ActivationWriter
+from deep_bottleneck.errors import DamagedFileError
 
 
 def test_file_layout_is_one_dense_array_per_layer(tmp_path):
@@ -45,3 +47,20 @@ def test_snapshots_survive_a_crash_of_the_writing_process(tmp_path, python):
     with ActivationFile(path) as store:
         assert store.epochs.tolist() == [7, 9]
         assert store.layer("layer_0")[1].tolist() == [[2.0, 2.0]] * 4
+
+
+def test_a_file_continued_after_some_snapshots_drops_the_later_ones_and_appends_after_them(tmp_path):
+    path = tmp_path / "run_0.h5"
+    arguments = dict(layer_names=["a"], widths=[2], labels=np.array([0, 1, 0]), split="test",
+                     weight_shapes=[[("kernel", (2, 2))]])
+    writer = ActivationWriter(path, **arguments)
+    for epoch in range(4):
+        writer.append(epoch, [np.full((3, 2), epoch, np.float32)], [[np.full((2, 2), epoch, np.float32)]])
+    continued = ActivationWriter(path, **arguments, keep_snapshots=2)
+    continued.append(7, [np.full((3, 2), 7, np.float32)], [[np.full((2, 2), 7, np.float32)]])
+    with ActivationFile(path) as stored:
+        assert list(stored.epochs) == [0, 1, 7]
+        assert [float(v) for v in stored.layer("a")[:, 0, 0]] == [0, 1, 7]
+        assert [float(v) for v in stored.weights("a")["kernel"][:, 0, 0]] == [0, 1, 7]
+    with pytest.raises(DamagedFileError, match="holds only 3"):
+        ActivationWriter(path, **arguments, keep_snapshots=5)

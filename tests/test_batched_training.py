@@ -73,3 +73,24 @@ def test_a_seed_for_every_model():
     training, test = harmonics.load()
     with pytest.raises(ValueError, match="2 models but 1 seeds"):
         BatchedTraining([canonical_model(0), canonical_model(1)], training, test, 256, [0])
+
+
+def test_networks_continued_together_from_their_states_end_bit_for_bit_where_uninterrupted_ones_end():
+    training, test = harmonics.load()
+    keras.backend.clear_session()
+    uninterrupted = BatchedTraining([canonical_model(seed) for seed in SEEDS[:2]], training, test, 256, SEEDS[:2])
+    logs = [uninterrupted.train_epoch() for _ in range(EPOCHS)]
+    keras.backend.clear_session()
+    first = BatchedTraining([canonical_model(seed) for seed in SEEDS[:2]], training, test, 256, SEEDS[:2])
+    for _ in range(2):
+        first.train_epoch()
+    states = first.states(1)
+    keras.backend.clear_session()
+    # Fresh models of other seeds: everything that matters comes from the states.
+    continued = BatchedTraining([canonical_model(seed) for seed in (8, 9)], training, test, 256, (8, 9), states)
+    assert [continued.train_epoch() for _ in range(2, EPOCHS)] == logs[2:]
+    for a, b in zip(continued.states(EPOCHS - 1), uninterrupted.states(EPOCHS - 1)):
+        for part in ("trainable", "optimizer"):
+            for x, y in zip(getattr(a, part), getattr(b, part), strict=True):
+                np.testing.assert_array_equal(x, y)
+        assert a.shuffle_state == b.shuffle_state

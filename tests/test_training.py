@@ -99,3 +99,20 @@ def test_the_model_losses_count_as_in_keras_fit(losses):
                                    rtol=1e-5, err_msg=key)
     for a, b in zip(trained.get_weights(), fitted.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_training_continued_from_a_recorded_state_ends_bit_for_bit_where_uninterrupted_training_ends():
+    states, recorder = {}, LogRecorder()
+    keras.utils.set_random_seed(0)
+    model = feedforward.load([10, 7, 5, 4, 3], "tanh", "adam", 0.01, 12, 2)
+    training, test = harmonics.load()
+    train(model, training, test, 8, 256, [recorder], 0, on_state=lambda s: states.setdefault(s.epoch, s),
+          state_epochs={2, 5})
+    assert sorted(states) == [2, 5, 7] and states[7].finished and not states[5].finished
+
+    continued, later = LogRecorder(), feedforward.load([10, 7, 5, 4, 3], "tanh", "adam", 0.01, 12, 2)
+    train(later, training, test, 8, 256, [continued], 0, start=states[2])
+    assert continued.logs == recorder.logs[3:]
+    for a, b in zip(model.get_weights() + [v.numpy() for v in model.optimizer.variables],
+                    later.get_weights() + [v.numpy() for v in later.optimizer.variables], strict=True):
+        np.testing.assert_array_equal(a, b)

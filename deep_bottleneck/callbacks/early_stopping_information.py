@@ -3,7 +3,9 @@
 Every ``every`` epochs, I(X;T) and I(T;Y) of the last hidden layer T are estimated on the rows MI is estimated
 on (``calculate_mi_for``), with the run's first configured estimator; the objective is I(T;Y) - beta I(X;T).
 Training stops after ``patience`` checks in a row that did not raise the best objective so far by more than
-``tolerance`` bits. Each check is written to ``information_stopping/run_<k>.csv``.
+``tolerance`` bits. Each check is written to ``information_stopping/run_<k>.csv`` (the file is rewritten whole at
+each check, so a kill never leaves it cut). Its state (best objective, checks without improvement, the checks so
+far) goes into the repetition's checkpoint (``resume_state``), so a resumed run stops where it would have.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import keras
 import numpy as np
 
 from deep_bottleneck.data_split import DataSplit
+from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, estimate
 from deep_bottleneck.models.base import recorded_layers
 
@@ -45,16 +48,41 @@ class InformationStopping(keras.callbacks.Callback):
         self.waited = 0
         self.stopped_epoch: int | None = None
         self._extractor: keras.Model | None = None
+        self._rows: list[list[float]] = []
+        self._restored = False
+
+    def resume_state(self) -> dict:
+        """What a resumed repetition needs to go on checking as this one would (JSON values)."""
+        return {"best": self.best, "waited": self.waited, "rows": self._rows}
+
+    def restore_state(self, state: dict) -> None:
+        """Continue from ``resume_state()`` of the repetition being resumed (before training starts)."""
+        self.best, self.waited, self._rows = state["best"], state["waited"], [list(row) for row in state["rows"]]
+        self._restored = True
+
+    def _write_rows(self) -> None:
+        if self.path is None:
+            return
+
+        def write(temporary: Path) -> None:
+            with open(temporary, "w", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(COLUMNS)
+                writer.writerows(self._rows)
+
+        replace_atomically(self.path, write)
 
     def on_train_begin(self, logs=None) -> None:
         layers = recorded_layers(self.model)
         if len(layers) < 2:
             raise ValueError("The information stopping criterion needs a hidden layer; the model has none.")
         self._extractor = keras.Model(self.model.inputs, layers[-2].output)
-        self.best, self.waited, self.stopped_epoch = -np.inf, 0, None
+        self.stopped_epoch = None
+        if not self._restored:
+            self.best, self.waited, self._rows = -np.inf, 0, []
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(",".join(COLUMNS) + "\n")
+            self._write_rows()
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if (epoch + 1) % self.every:
@@ -66,9 +94,8 @@ class InformationStopping(keras.callbacks.Callback):
             self.best, self.waited = objective, 0
         else:
             self.waited += 1
-        if self.path is not None:
-            with self.path.open("a", newline="") as file:
-                csv.writer(file).writerow([epoch, mi_x, mi_y, objective, self.best, self.waited])
+        self._rows.append([epoch, float(mi_x), float(mi_y), float(objective), float(self.best), self.waited])
+        self._write_rows()
         if self.waited >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True

@@ -3,6 +3,7 @@ and the run's name.
 
     python experiment.py [--mongo_url URL] [--mongo_db NAME] [--mongo_only] [SACRED OPTIONS]
         with [FILE.json] [key=value ...]
+    python experiment.py resume RUN_ID [--mongo_url URL] [--mongo_db NAME]      (see ``cli/resume.py``)
 
 The MongoDB flags are read here, not by Sacred, whose own ``-m/--mongo_db`` means something else.
 Every user mistake (a missing or malformed config file, an unknown key, an unreachable MongoDB that
@@ -12,12 +13,11 @@ was required) ends with one message and exit status 1, without a traceback.
 from __future__ import annotations
 
 import json
-import re
-import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deep_bottleneck.cli.sacred_command_line import run_command_line
 from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 
@@ -36,6 +36,8 @@ Storage options (read by deep-bottleneck before Sacred's own options):
 Runs always go to the file store: runs/ beside experiment.py, or $DEEP_BOTTLENECK_RUNS_DIR.
 (Sacred's own -m/--mongo_db option below is another way to reach MongoDB; --mongo_db NAME above is read first.)
 A run is named after its config file(s) unless -n/--name NAME is given.
+A run that was killed, interrupted or failed continues from its last snapshot under its own id with
+  experiment.py resume RUN_ID [--mongo_url URL]
 """
 
 
@@ -168,26 +170,6 @@ def given_run_id(options: list[str]) -> str | None:
     return None
 
 
-def usage_error(docopt_message: str) -> str:
-    """One line from docopt's usage error (which it hands over as the exit code, with Sacred's usage text)."""
-    unknown = re.findall(r"Option\((?:'(-\w)'|None), (?:'(--[\w-]+)'|None)", docopt_message)
-    if unknown:
-        return f"Unknown option {' '.join(short or long for short, long in unknown)}."
-    stray = re.findall(r"Argument\(None, '([^']*)'\)", docopt_message)
-    if stray:
-        return f"Unexpected argument {' '.join(map(repr, stray))}: config updates and files follow 'with'."
-    first_line = docopt_message.strip().splitlines()[0] if docopt_message.strip() else "bad command line"
-    return first_line.replace("dummy", "experiment.py") + ("" if first_line.endswith(".") else ".")
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a scheduler's time limit, a dying batch runner): stored by Sacred as an interrupted run."""
-
-
-def _raise_terminated(signal_number: int, frame: object) -> None:
-    raise Terminated(f"stopped by {signal.Signals(signal_number).name}")
-
-
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
     from deep_bottleneck.run.sacred_experiment import create_experiment
@@ -196,6 +178,10 @@ def main(argv: list[str], project_root: Path) -> int:
 
     try:
         flags, sacred_argv = split_storage_flags(list(argv))
+        if sacred_argv[1:2] == ["resume"]:
+            from deep_bottleneck.cli.resume import resume
+
+            return resume(sacred_argv[2:], flags.mongo_url, flags.mongo_db, flags.mongo_only, project_root)
         sacred_argv = resolve_config_files(sacred_argv, project_root)
         settings = settings_from_environment(flags.mongo_url, flags.mongo_db, flags.mongo_only)
         options = sacred_argv[1:sacred_argv.index("with")] if "with" in sacred_argv else sacred_argv[1:]
@@ -210,22 +196,5 @@ def main(argv: list[str], project_root: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     experiment = create_experiment(runs_dir, run_name(sacred_argv), observer, STORAGE_HELP)
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    # Workers killed on an interrupt leave their queues' semaphores to multiprocessing's resource tracker, which
-    # removes them and says so in a warning; the tracker process takes its warning options from this list.
-    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
-    try:
-        run = experiment.run_commandline(sacred_argv)
-    except KeyboardInterrupt as exc:
-        run = experiment.current_run
-        stored = f"run {run._id} stored as {run.status}" if run is not None and run._id is not None else "no run"
-        print(f"interrupted ({str(exc) or 'Ctrl-C'}): {stored}.", file=sys.stderr)
-        return 130
-    except SystemExit as exit_:
-        if exit_.code is None or isinstance(exit_.code, int):
-            return exit_.code or 0
-        print(f"error: {usage_error(str(exit_.code))} See experiment.py --help.", file=sys.stderr)
-        return 1
-    if run is None:
-        return 1
-    return 0 if run.status == "COMPLETED" else 1
+    return run_command_line(experiment, sacred_argv)
+

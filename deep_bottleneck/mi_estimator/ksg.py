@@ -26,6 +26,9 @@ the k-th neighbour of its class within that radius (no farther: a row's own draw
 the points within that second radius. Counts and radii equal brute force's on the same float64 points, ties
 included (``tests/mi_estimator/test_kd_tree.py``). The search costs most where many points crowd a radius
 (the clustered rows of a trained, saturated layer) and in wide layers, where k-d trees prune less.
+
+With ``error_bars`` the estimator also states standard errors (``MI_XM_se``, ``MI_YM_se``): of the estimate's
+spread, not of its bias (``testing.coverage`` measures both).
 """
 
 from __future__ import annotations
@@ -60,8 +63,9 @@ class KSGEstimator:
         k: Neighbour whose distance sets each point's radius.
         noise_draws: Noise draws per row (more than ``k``).
         seed: Seed of the noise draws.
-        error_bars: Also give the standard error ``MI_YM_se`` of I(T;Y) by subsampling (Holmes & Nemenman
-            2019; see ``estimate_with_errors``), at about three times the cost.
+        error_bars: Also give the standard errors ``MI_XM_se`` of I(X;T) (from its rows' terms, at no extra
+            cost: ``row_standard_error``) and ``MI_YM_se`` of I(T;Y) (by subsampling the rows, at about three
+            times the cost: ``subsample_standard_error``), both in the style of Holmes & Nemenman (2019).
     """
 
     def __init__(self, noise_variance: float, k: int = 3, noise_draws: int = 8, seed: int = 0,
@@ -77,7 +81,7 @@ class KSGEstimator:
         self.noise_draws = noise_draws
         self.seed = seed
         #: Columns ``estimate_with_errors`` adds to I(X;T) and I(T;Y).
-        self.error_columns = ("MI_YM_se",) if error_bars else ()
+        self.error_columns = ("MI_XM_se", "MI_YM_se") if error_bars else ()
 
     def noisy_draws(self, activations: np.ndarray) -> np.ndarray:
         """[N, M, d]: M draws of each row plus noise, the same noise for every call with this shape."""
@@ -88,6 +92,13 @@ class KSGEstimator:
 
     def estimate_one(self, activations: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """I(X;T) and I(T;Y) in bits for one [N, d] snapshot."""
+        mi_xt, mi_ty, _ = self.estimate_one_with_row_terms(activations, labels)
+        return mi_xt, mi_ty
+
+    def estimate_one_with_row_terms(self, activations: np.ndarray, labels: np.ndarray
+                                    ) -> tuple[float, float, np.ndarray]:
+        """I(X;T) and I(T;Y) in bits for one [N, d] snapshot, and [N] each row's mean over its draws of
+        psi(m_i), the term of I(X;T) that varies from point to point (in nats)."""
         labels = np.asarray(labels, dtype=np.int64)
         n_rows = len(activations)
         draws = self.noisy_draws(activations)
@@ -101,25 +112,26 @@ class KSGEstimator:
         # search within radius_x counts m_i of I(X;T) and finds the radius and m_i of I(T;Y). Counts and the
         # (k+1)-th distance include the point itself.
         found = _kd_tree.neighbourhoods(tree, point_labels, radius_x, self.k + 1)
-        mi_xt = ross_mi_nats(found.counts - 1, np.full(len(points), self.noise_draws), self.k)
+        within_x = found.counts - 1
+        mi_xt = ross_mi_nats(within_x, np.full(len(points), self.noise_draws), self.k)
+        row_terms = digamma(np.maximum(within_x, self.k)).reshape(n_rows, self.noise_draws).mean(axis=1)
         _, inverse, counts = np.unique(point_labels, return_inverse=True, return_counts=True)
         if len(counts) > 1 and counts.min() > self.k:
             mi_ty = ross_mi_nats(found.counts_in_group_radius - 1, counts[inverse], self.k)
         else:
             mi_ty = 0.0
         return (float(np.clip(mi_xt * NATS_TO_BITS, 0.0, np.log2(n_rows))),
-                float(np.clip(mi_ty * NATS_TO_BITS, 0.0, entropy_bits(labels))))
+                float(np.clip(mi_ty * NATS_TO_BITS, 0.0, entropy_bits(labels))), row_terms)
 
     def estimate_snapshots(self, activations: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """I(X;T) and I(T;Y) in bits for each snapshot of ``activations`` [S, N, d]."""
         return each_snapshot(self.estimate_one, activations, labels)
 
-
     def subsample_standard_error(self, activations: np.ndarray, labels: np.ndarray) -> float:
         """Standard error in bits of I(T;Y) on all N rows from its spread over disjoint subsets (Holmes & Nemenman
         2019): for n = 2, 3, 4 the rows are split at random (from ``seed``) into n parts of N / n; the variance of
         the n estimates, times (N / n) / N for a variance that falls as 1 / N, is pooled over n with weights
-        n - 1. I(X;T) has none: on a subset of rows it is another quantity (its ceiling is log2(N / n))."""
+        n - 1."""
         labels = np.asarray(labels)
         order_rng = np.random.default_rng(self.seed)
         pooled, degrees = 0.0, 0
@@ -131,13 +143,37 @@ class KSGEstimator:
         return float(np.sqrt(pooled / degrees))
 
     def estimate_with_errors(self, activations: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
-        """``MI_XM``, ``MI_YM`` and, with ``error_bars``, ``MI_YM_se`` (``subsample_standard_error``), each [S]."""
-        mi_xt, mi_ty = self.estimate_snapshots(activations, labels)
-        results = {"MI_XM": mi_xt, "MI_YM": mi_ty}
-        if self.error_columns:
-            results["MI_YM_se"] = np.array([self.subsample_standard_error(snapshot, labels)
-                                            for snapshot in np.asarray(activations)])
-        return results
+        """``MI_XM``, ``MI_YM`` and, with ``error_bars``, ``MI_XM_se`` (``row_standard_error``) and ``MI_YM_se``
+        (``subsample_standard_error``), each [S]."""
+        if not self.error_columns:
+            mi_xt, mi_ty = self.estimate_snapshots(activations, labels)
+            return {"MI_XM": mi_xt, "MI_YM": mi_ty}
+        columns: dict[str, list[float]] = {"MI_XM": [], "MI_YM": [], "MI_XM_se": [], "MI_YM_se": []}
+        for snapshot in np.asarray(activations):
+            mi_xt, mi_ty, row_terms = self.estimate_one_with_row_terms(snapshot, labels)
+            columns["MI_XM"].append(mi_xt)
+            columns["MI_YM"].append(mi_ty)
+            columns["MI_XM_se"].append(row_standard_error(row_terms))
+            columns["MI_YM_se"].append(self.subsample_standard_error(snapshot, labels))
+        return {key: np.array(values, dtype=np.float64) for key, values in columns.items()}
+
+
+def row_standard_error(row_terms: np.ndarray) -> float:
+    """Standard error in bits of KSG's I(X;T) from its rows' terms (``estimate_one_with_row_terms``).
+
+    I(X;T) is a constant minus the mean over the N rows of each row's term, the mean of psi(m_i) over its noise
+    draws; the terms of different rows depend on different draws. As Holmes & Nemenman (2019) take the spread of
+    the estimate over disjoint subsets of the data, this takes it over the N subsets of one row each, of the
+    whole estimate's terms: the terms' standard deviation over sqrt(N). Re-estimating on subsets of rows (as
+    ``subsample_standard_error`` does for I(T;Y)) would estimate another quantity: I(X;T) of X uniform over N / n
+    rows, whose ceiling is log2(N / n). Rows that differ in how crowded their neighbourhood is add their
+    differences to the spread, which makes the error larger than the spread over noise draws
+    (``testing.coverage``).
+    """
+    row_terms = np.asarray(row_terms, dtype=np.float64)
+    if len(row_terms) < 2:
+        return 0.0
+    return float(NATS_TO_BITS * row_terms.std(ddof=1) / np.sqrt(len(row_terms)))
 
 
 def load(discretization_range: float = 0.001, k: int = 3, noise_draws: int = 8, seed: int = 0,

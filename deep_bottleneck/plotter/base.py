@@ -121,6 +121,10 @@ class BasePlotter:
         """Where ``generate`` writes the plot."""
         return Path(output_dir) / f"{self.plotname}{context.file_suffix}.{self.extension}"
 
+    def data_paths(self, context: PlotContext, output_dir: Path) -> list[Path]:
+        """Data files ``generate`` writes beside the plot (stored with it as the run's outputs); none by default."""
+        return []
+
 
 def checked_colormap(name: str) -> str:
     """``name`` if matplotlib knows the colormap.
@@ -132,6 +136,17 @@ def checked_colormap(name: str) -> str:
         hint = closest_match_hint(str(name), list(matplotlib.colormaps))
         raise ValueError(f"matplotlib has no colormap {name!r}.{hint}")
     return name
+
+
+def checked_boolean(argument: str, value: bool) -> bool:
+    """``value`` if it is True or False.
+
+    Raises:
+        ValueError: Naming the argument.
+    """
+    if not isinstance(value, bool):
+        raise ValueError(f"{argument} must be true or false, got {value!r}.")
+    return value
 
 
 def checked_positive_int(argument: str, value: int) -> int:

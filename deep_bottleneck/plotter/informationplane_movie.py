@@ -14,14 +14,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from deep_bottleneck.plotter._error_bars import error_bar_description, error_bar_segments, mean_with_error_bars
 from deep_bottleneck.plotter._plane import (
     epoch_colorbar, epoch_norm, layer_legend, layer_marker, plane_title, set_information_plane_axes,
 )
 from deep_bottleneck.plotter.base import (
-    BasePlotter, PlotContext, average_over_runs, checked_colormap, checked_positive_int,
+    BasePlotter, PlotContext, average_over_runs, checked_boolean, checked_colormap, checked_positive_int,
 )
+from deep_bottleneck.record_file import replace_atomically
 
 #: Figure size in inches; at ``BasePlotter.dpi`` both pixel sizes are multiples of 16, as H.264 wants.
 FIGURE_SIZE = (9.6, 4.8)
@@ -53,8 +57,9 @@ class _Frames:
     """The movie's figure and the artists that change from frame to frame."""
 
     def __init__(self, summary: pd.DataFrame, metrics: pd.DataFrame, context: PlotContext, colormap: str,
-                 n_runs: int) -> None:
+                 n_runs: int, error_table: pd.DataFrame | None = None) -> None:
         self.summary = summary.sort_values(["epoch", "layer"])
+        self.error_table = error_table
         self.figure, (self.plane, self.curves) = plt.subplots(
             1, 2, figsize=FIGURE_SIZE, dpi=BasePlotter.dpi, width_ratios=(3, 2), layout="constrained")
         set_information_plane_axes(self.plane, context)
@@ -70,6 +75,13 @@ class _Frames:
                                                       color="black", markersize=5, animated=True)[0]
                                for layer in layers}
         layer_legend(self.figure, layers, context)
+        #: The current epoch's error bars (none drawn without an ``error_table``).
+        self.bars = self.plane.add_collection(LineCollection([], colors="black", linewidths=0.8, alpha=0.6,
+                                                             animated=True, gid="error_bars"))
+        if error_table is not None:
+            self.plane.legend(handles=[Line2D([], [], color="black", alpha=0.6, linewidth=0.8,
+                                              label=error_bar_description(error_table))],
+                              loc="upper left", fontsize="small")
         self.label = self.plane.text(0.03, 0.95, "", transform=self.plane.transAxes, fontsize="large",
                                      fontweight="bold", va="top", animated=True)
         self._draw_curves(metrics, epochs)
@@ -97,7 +109,7 @@ class _Frames:
 
     @property
     def changing_plane_artists(self) -> list:
-        return [self.history, self.current, *self.current_layers.values(), self.label]
+        return [self.history, self.bars, self.current, *self.current_layers.values(), self.label]
 
     def show(self, epoch: int) -> np.ndarray:
         """The frame of ``epoch`` as RGB pixels."""
@@ -109,6 +121,8 @@ class _Frames:
         for layer, point in self.current_layers.items():
             row = now[now["layer"] == layer]
             point.set_data(row["MI_XM"].to_numpy(), row["MI_YM"].to_numpy())
+        if self.error_table is not None:
+            self.bars.set_segments(error_bar_segments(self.error_table[self.error_table["epoch"] == epoch]))
         self.label.set_text(f"epoch {epoch}")
         self.marker.set_xdata([epoch, epoch])
         canvas = self.figure.canvas
@@ -124,24 +138,41 @@ class InformationPlaneMoviePlotter(BasePlotter):
     legend) over the faded path so far, the epoch's number, and the mean training and validation accuracy and
     loss with the epoch marked. Titled as ``plotter.informationplane`` is.
 
+    With ``error_bars`` the current epoch's layers carry the error bars of ``plotter.informationplane``, whose
+    ends are written beside the movie as ``infoplane_movie<suffix>_error_bars.csv``.
+
     Args:
         fps: Frames per second.
         max_frames: Frames at most (recorded epochs are subsampled evenly beyond this).
         colormap: Colours of the epochs.
+        error_bars: Draw the error bars.
     """
 
     plotname = "infoplane_movie"
     extension = "mp4"
 
-    def __init__(self, fps: int = 10, max_frames: int = 120, colormap: str = "viridis") -> None:
+    def __init__(self, fps: int = 10, max_frames: int = 120, colormap: str = "viridis",
+                 error_bars: bool = False) -> None:
         self.fps = fps
         self.max_frames = max_frames
         self.colormap = colormap
+        self.error_bars = error_bars
+
+    def _frames(self, measures: pd.DataFrame, context: PlotContext) -> _Frames:
+        error_table = mean_with_error_bars(measures, context.estimator) if self.error_bars else None
+        return _Frames(average_over_runs(measures), mean_metrics(context.metrics), context, self.colormap,
+                       measures["run"].nunique(), error_table)
+
+    def error_bar_path(self, context: PlotContext, output_dir: Path) -> Path:
+        """Where ``generate`` writes the error bars' table."""
+        return self.output_path(context, output_dir).with_name(f"{self.plotname}{context.file_suffix}_error_bars.csv")
+
+    def data_paths(self, context: PlotContext, output_dir: Path) -> list[Path]:
+        return [self.error_bar_path(context, output_dir)] if self.error_bars else []
 
     def plot(self, measures: pd.DataFrame, context: PlotContext) -> plt.Figure:
         """The last frame."""
-        frames = _Frames(average_over_runs(measures), mean_metrics(context.metrics), context, self.colormap,
-                         measures["run"].nunique())
+        frames = self._frames(measures, context)
         frames.show(int(frames.summary["epoch"].max()))
         for artist in (*frames.changing_plane_artists, frames.marker):
             artist.set_animated(False)
@@ -151,16 +182,18 @@ class InformationPlaneMoviePlotter(BasePlotter):
         """Write ``infoplane_movie.mp4`` with one frame per (subsampled) recorded epoch."""
         import imageio_ffmpeg
 
-        summary = average_over_runs(measures)
         path = self.output_path(context, output_dir)
-        frames = _Frames(summary, mean_metrics(context.metrics), context, self.colormap, measures["run"].nunique())
+        frames = self._frames(measures, context)
+        if frames.error_table is not None:
+            replace_atomically(self.error_bar_path(context, output_dir),
+                               lambda temporary: frames.error_table.to_csv(temporary, index=False))
         width, height = frames.figure.canvas.get_width_height()
         writer = imageio_ffmpeg.write_frames(str(path), (width, height), fps=self.fps, codec="libx264",
                                              pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=16,
                                              ffmpeg_log_level="error")
         try:
             writer.send(None)
-            for epoch in frame_epochs(summary["epoch"].to_numpy(), self.max_frames):
+            for epoch in frame_epochs(frames.summary["epoch"].to_numpy(), self.max_frames):
                 writer.send(np.ascontiguousarray(frames.show(int(epoch))).tobytes())
         finally:
             writer.close()
@@ -168,11 +201,14 @@ class InformationPlaneMoviePlotter(BasePlotter):
         return path
 
 
-def load(fps: int = 10, max_frames: int = 120, colormap: str = "viridis") -> InformationPlaneMoviePlotter:
+def load(fps: int = 10, max_frames: int = 120, colormap: str = "viridis",
+         error_bars: bool = False) -> InformationPlaneMoviePlotter:
     """Plotter plug-in entry point.
 
     Raises:
-        ValueError: A count is not a positive integer, or matplotlib has no such colormap.
+        ValueError: A count is not a positive integer, matplotlib has no such colormap, or ``error_bars`` is not
+            true or false.
     """
     return InformationPlaneMoviePlotter(
-        checked_positive_int("fps", fps), checked_positive_int("max_frames", max_frames), checked_colormap(colormap))
+        checked_positive_int("fps", fps), checked_positive_int("max_frames", max_frames), checked_colormap(colormap),
+        checked_boolean("error_bars", error_bars))

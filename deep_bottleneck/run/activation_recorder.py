@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Sequence
 import keras
 import numpy as np
 
-from deep_bottleneck.activation_file import ActivationWriter
+from deep_bottleneck.activation_file import ActivationFile, ActivationWriter
 from deep_bottleneck.data_split import DataSplit, distinct_rows
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.model_json import model_from_json, model_to_json
@@ -31,17 +31,20 @@ class ActivationRecorder(keras.callbacks.Callback):
         on_snapshot: Also called with ``(epoch, layer names, activations per layer)`` after each snapshot
             is written (the pipeline estimates MI while training goes on).
         store_activations: Whether the activations are written; the weights are written either way.
+        keep_snapshots: For a resumed repetition: continue its file after this many snapshots (dropping later ones)
+            and hand the kept ones to ``on_snapshot`` first, as if they had just been taken.
     """
 
     def __init__(self, split: DataSplit, split_name: str, epochs_to_record: Iterable[int], path: Path,
                  on_snapshot: Callable[[int, Sequence[str], Sequence[np.ndarray]], None] | None = None,
-                 store_activations: bool = True) -> None:
+                 store_activations: bool = True, keep_snapshots: int | None = None) -> None:
         super().__init__()
+        self.keep_snapshots = keep_snapshots
         self.store_activations = store_activations
         self.on_snapshot = on_snapshot
         self.split = split
         self.split_name = split_name
-        self.epochs_to_record = set(int(e) for e in epochs_to_record)
+        self.epochs_to_record = {int(e) for e in epochs_to_record}
         self.path = Path(path)
         self._writer: ActivationWriter | None = None
         self._extractor: keras.Model | None = None
@@ -60,8 +63,25 @@ class ActivationRecorder(keras.callbacks.Callback):
             distinct_inputs=distinct_rows(self.split.X),
             weight_shapes=[[(weight.name, tuple(weight.shape)) for weight in layer.weights] for layer in self._layers],
             store_activations=self.store_activations, model_json=self._model_json(),
-            inputs=None if self.store_activations else self.split.X,
+            inputs=None if self.store_activations else self.split.X, keep_snapshots=self.keep_snapshots,
         )
+        if self.keep_snapshots:
+            self._hand_over_kept_snapshots()
+
+    @property
+    def n_snapshots(self) -> int:
+        """Snapshots in the file so far."""
+        return self._writer.n_snapshots if self._writer is not None else 0
+
+    def _hand_over_kept_snapshots(self) -> None:
+        with ActivationFile(self.path) as stored:
+            epochs = stored.epochs
+            layers = [stored.layer(name) for name in self.layer_names]
+            for index, epoch in enumerate(epochs):
+                activations = [np.asarray(layer[index], dtype=np.float32) for layer in layers]
+                self.last_snapshot = (int(epoch), activations)
+                if self.on_snapshot is not None:
+                    self.on_snapshot(int(epoch), self.layer_names, activations)
 
     def _model_json(self) -> str | None:
         """The model's Keras JSON; without activations, also checked to rebuild the model (else ``ConfigError``)."""

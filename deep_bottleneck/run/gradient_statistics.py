@@ -4,7 +4,9 @@ diffusion phases), for ``plotter.snr``.
 At a snapshot epoch, training (``deep_bottleneck.training``) hands over the mean and the standard deviation of
 every weight's gradient over that epoch's minibatches, the very batches the optimizer stepped on. Per layer
 (its kernel, the weight matrix) this writes the norm of the mean, the norm of the standard deviation, their
-ratio (the signal-to-noise ratio) and the norm of the weights at the epoch's end to ``gradients/run_<k>.csv``.
+ratio (the signal-to-noise ratio) and the norm of the weights at the epoch's end to ``gradients/run_<k>.csv``, which
+is rewritten whole at each snapshot (so a kill never leaves it cut); its rows go into the repetition's checkpoint
+(``resume_state``), so a resumed run's file equals an uninterrupted one's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from deep_bottleneck.models.base import recorded_layers
-from deep_bottleneck.record_file import reported_write_failures
+from deep_bottleneck.record_file import replace_atomically
 from deep_bottleneck.training import GradientMoments
 
 COLUMNS = ["epoch", "layer", "layer_name", "n_batches", "mean_norm", "std_norm", "snr", "weight_norm"]
@@ -36,27 +38,40 @@ class GradientStatisticsRecorder(keras.callbacks.Callback):
 
     Args:
         epochs_to_record: 0-based epochs whose minibatch gradients are summarised.
-        path: CSV file to write (rows are flushed epoch by epoch).
+        path: CSV file to write (rewritten at every snapshot epoch).
     """
 
     def __init__(self, epochs_to_record: Iterable[int], path: Path) -> None:
         super().__init__()
         self.epochs_to_record = {int(epoch) for epoch in epochs_to_record}
         self.path = Path(path)
-        self._file = None
-        self._writer = None
+        self._rows: list[list] = []
         self._kernels: list[tuple[int, str, int]] = []
+
+    def resume_state(self) -> dict:
+        """The rows written so far (JSON values), for a resumed repetition."""
+        return {"rows": self._rows}
+
+    def restore_state(self, state: dict) -> None:
+        """Continue after the rows of ``resume_state()`` of the repetition being resumed."""
+        self._rows = [list(row) for row in state["rows"]]
+
+    def _write_rows(self) -> None:
+        def write(temporary: Path) -> None:
+            with open(temporary, "w", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(COLUMNS)
+                writer.writerows(self._rows)
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(self.path, write)
 
     def on_train_begin(self, logs=None) -> None:
         paths = [variable.path for variable in self.model.trainable_variables]
         self._kernels = [(index, layer.name, paths.index(layer.kernel.path))
                          for index, layer in enumerate(recorded_layers(self.model))
                          if layer.kernel.path in paths]
-        with reported_write_failures(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "w", newline="")
-            self._writer = csv.writer(self._file)
-            self._writer.writerow(COLUMNS)
+        self._write_rows()
 
     def wants_gradient_moments(self, epoch: int) -> bool:
         return epoch in self.epochs_to_record
@@ -68,11 +83,5 @@ class GradientStatisticsRecorder(keras.callbacks.Callback):
             std_norm = float(np.linalg.norm(moments.std[variable]))
             weight_norm = float(np.linalg.norm(np.asarray(weights[variable].value)))
             snr = mean_norm / std_norm if std_norm > 0 else float("nan")
-            with reported_write_failures(self.path):
-                self._writer.writerow([epoch, layer, name, moments.n_batches, mean_norm, std_norm, snr, weight_norm])
-        with reported_write_failures(self.path):
-            self._file.flush()
-
-    def on_train_end(self, logs=None) -> None:
-        if self._file is not None:
-            self._file.close()
+            self._rows.append([epoch, layer, name, moments.n_batches, mean_norm, std_norm, snr, weight_norm])
+        self._write_rows()

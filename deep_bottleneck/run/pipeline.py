@@ -7,15 +7,20 @@ With ``batched_repetitions`` (the default) the repetitions of a plain feed-forwa
 per worker and each group is trained by one compiled program (``run.repetition_group``); equal to training them one
 at a time up to float rounding. Other models are trained one at a time, said once in the log.
 Results are written as they are produced (activations per snapshot, the measures CSV after every
-repetition), so a crash keeps everything finished before it.
+repetition), so a crash keeps everything finished before it. After every snapshot each repetition (or group) also
+overwrites its checkpoint (``checkpoint_file``); ``run_experiment(..., resume=True)`` continues a killed run from
+its checkpoints: the same grouping, each repetition from its last checkpoint (from the start where there is none),
+the metrics recorded up to there logged again, so that the run ends with the numbers of a run never stopped.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import signal
 import threading
 import time
@@ -30,14 +35,15 @@ import pandas as pd
 
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
+from deep_bottleneck.checkpoint_file import NetworkCheckpoint, read_checkpoint
 from deep_bottleneck.config import changed_arguments, estimator_labels, validate_config
-from deep_bottleneck.errors import RepetitionError
+from deep_bottleneck.errors import DamagedFileError, RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
 from deep_bottleneck.parent_watch import end_with_parent
 from deep_bottleneck.plotter.base import PlotContext
 from deep_bottleneck.progress import Report
-from deep_bottleneck.record_file import replace_atomically
+from deep_bottleneck.record_file import replace_atomically, write_text_atomically
 from deep_bottleneck.run.compression import write_compression_verdicts
 from deep_bottleneck.run.estimation import load_estimators, sorted_measures
 from deep_bottleneck.run.gradient_statistics import read_gradient_statistics
@@ -107,13 +113,14 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
-def _repetition_in_worker(settings: dict[str, Any], run: int, folder: RunFolder, lines: bool) -> RepetitionResult:
+def _repetition_in_worker(settings: dict[str, Any], run: int, folder: RunFolder, lines: bool,
+                          resume: NetworkCheckpoint | None = None) -> RepetitionResult:
     """``run_repetition`` in a worker process, its metrics and progress lines sent to the main process as they
     come."""
     channel = _to_main_process
     return run_repetition(settings, run, folder,
                           log_metric=lambda name, value, step: channel.put(("metric", run, name, value, step)),
-                          report=(lambda text: channel.put(("line", text))) if lines else None)
+                          report=(lambda text: channel.put(("line", text))) if lines else None, resume=resume)
 
 
 class WorkerMessages(threading.Thread):
@@ -150,23 +157,83 @@ class WorkerMessages(threading.Thread):
         self.join()
 
 
+def _planned_groups(settings: dict[str, Any], folder: RunFolder, workers: int, resume: bool) -> list[list[int]]:
+    """The groups of repetitions trained together: those the resumed run used (``RunFolder.groups_file``), else one
+    group of consecutive runs per worker, recorded for a later resume."""
+    if resume and folder.groups_file.is_file():
+        try:
+            groups = json.loads(folder.groups_file.read_text())
+            if sorted(run for group in groups for run in group) == list(range(settings["n_runs"])):
+                return [[int(run) for run in group] for group in groups]
+        except (ValueError, TypeError):
+            pass
+        LOGGER.warning("%s is damaged; the repetitions are grouped afresh and start from their first epoch.",
+                       folder.groups_file)
+    groups = [[int(run) for run in group] for group in np.array_split(np.arange(settings["n_runs"]), workers)]
+    folder.checkpoint_folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(folder.groups_file, json.dumps(groups))
+    return groups
+
+
+def usable_checkpoints(folder: RunFolder, units: list[list[int]]) -> dict[int, NetworkCheckpoint]:
+    """The checkpoint of each repetition of ``units`` (repetitions trained alone or together) that a resumed run can
+    continue from: readable, of the unit's repetitions, and with activation files holding the snapshots it counts.
+    Each unit without one is said in the log; its repetitions start from their first epoch."""
+    found: dict[int, NetworkCheckpoint] = {}
+    for unit in units:
+        path = folder.checkpoint_file(unit)
+        described = f"repetition{'s' if len(unit) > 1 else ''} {unit[0]}" + (f"-{unit[-1]}" if len(unit) > 1 else "")
+        if not path.is_file():
+            LOGGER.info("Resumed run: %s start from the first epoch (no checkpoint).", described)
+            continue
+        try:
+            networks = read_checkpoint(path)
+            if sorted(network.run for network in networks) != unit or len({n.state.epoch for n in networks}) != 1:
+                raise DamagedFileError(f"Checkpoint {path} is not one of {described}.")
+            for network in networks:
+                with ActivationFile(folder.activation_file(network.run)) as stored:
+                    if len(stored.epochs) < network.n_snapshots:
+                        raise DamagedFileError(f"{stored.path} holds fewer snapshots than its checkpoint.")
+        except (DamagedFileError, FileNotFoundError) as exc:
+            LOGGER.warning("Resumed run: %s start from the first epoch: %s", described, exc)
+            continue
+        epoch = networks[0].state.epoch
+        LOGGER.info("Resumed run: %s continue after epoch %d (%d snapshot(s) kept)%s.", described, epoch,
+                    networks[0].n_snapshots, ", training had ended" if networks[0].state.finished else "")
+        found.update({network.run: network for network in networks})
+    return found
+
+
+def _replay(checkpoints: dict[int, NetworkCheckpoint], metrics: MetricsOverRuns) -> None:
+    """Log again the metrics the checkpoints recorded (the stores' metrics were cleared when the run resumed)."""
+    for run in sorted(checkpoints):
+        for name, value, step in checkpoints[run].metrics:
+            metrics.log(run, name, value, step)
+
+
 def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns,
-                 report: Report | None) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
-    """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``."""
+                 report: Report | None, resume: bool = False) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``. With
+    ``resume``, each continues from its checkpoint (``usable_checkpoints``)."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
     if settings["batched_repetitions"] and n_runs > 1:
         refusal = batching_refusal(settings)
         if refusal is None:
-            yield from _repetition_groups(settings, folder, metrics, report, workers)
+            groups = _planned_groups(settings, folder, workers, resume)
+            checkpoints = usable_checkpoints(folder, groups) if resume else {}
+            _replay(checkpoints, metrics)
+            yield from _repetition_groups(settings, folder, metrics, report, groups, checkpoints)
             return
         LOGGER.info(f"Repetitions are trained one at a time: {refusal}.")
+    checkpoints = usable_checkpoints(folder, [[run] for run in range(n_runs)]) if resume else {}
+    _replay(checkpoints, metrics)
     if workers == 1:
         for run in range(n_runs):
             try:
                 yield run, run_repetition(settings, run, folder,
                                           lambda name, value, step, run=run: metrics.log(run, name, value, step),
-                                          report)
+                                          report, resume=checkpoints.get(run))
             except Exception as exc:
                 yield run, exc
                 return
@@ -179,7 +246,8 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
         # Workers end with this process however it ends (end_with_parent); if it stops early, it kills them.
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
                                  initargs=(os.getpid(), channel)) as pool:
-            futures: list[Future] = [pool.submit(_repetition_in_worker, settings, run, folder, report is not None)
+            futures: list[Future] = [pool.submit(_repetition_in_worker, settings, run, folder, report is not None,
+                                                 checkpoints.get(run))
                                      for run in range(n_runs)]
             finished = False
             try:
@@ -209,13 +277,17 @@ def write_measures(measures: pd.DataFrame, path: Path) -> None:
 
 
 def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOverRuns, report: Report | None,
-                       workers: int) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
-    """The repetitions in ``workers`` groups (consecutive runs), each trained together in one worker process (in
-    this process when ``workers`` is 1), with the worker machinery of ``_repetitions``."""
-    groups = [[int(run) for run in group] for group in np.array_split(np.arange(settings["n_runs"]), workers)]
+                       groups: list[list[int]], checkpoints: dict[int, NetworkCheckpoint],
+                       ) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """The repetitions in ``groups``, each trained together in one worker process (in this process when there is one
+    group), continuing from ``checkpoints`` where they have them, with the worker machinery of ``_repetitions``."""
+    def resume(group: list[int]) -> list[NetworkCheckpoint] | None:
+        return [checkpoints[run] for run in group] if all(run in checkpoints for run in group) else None
+
+    workers = len(groups)
     if workers == 1:
         try:
-            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log, report)
+            outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log, report, resume(groups[0]))
         except Exception as exc:
             outcomes = [exc] * len(groups[0])
         yield from zip(groups[0], outcomes)
@@ -227,7 +299,8 @@ def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: Met
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
                                  initargs=(os.getpid(), channel)) as pool:
-            futures = [pool.submit(_group_in_worker, settings, group, folder, report is not None) for group in groups]
+            futures = [pool.submit(_group_in_worker, settings, group, folder, report is not None, resume(group))
+                       for group in groups]
             finished = False
             try:
                 for group, future in zip(groups, futures):
@@ -251,13 +324,13 @@ def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: Met
         messages.finish()
 
 
-def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolder,
-                     lines: bool) -> list[RepetitionResult | BaseException]:
+def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolder, lines: bool,
+                     resume: list[NetworkCheckpoint] | None = None) -> list[RepetitionResult | BaseException]:
     """``run_repetitions_together`` in a worker process, its metrics and progress lines sent to the main process."""
     channel = _to_main_process
     return run_repetitions_together(
         settings, runs, folder, log_metric=lambda run, name, value, step: channel.put(("metric", run, name, value, step)),
-        report=(lambda text: channel.put(("line", text))) if lines else None)
+        report=(lambda text: channel.put(("line", text))) if lines else None, resume=resume)
 
 
 def run_experiment(
@@ -267,6 +340,7 @@ def run_experiment(
     add_artifact: Callable[[str, str], None] = _ignore_artifact,
     report: Report | None = None,
     run_name: str = "",
+    resume: bool = False,
 ) -> ExperimentResult:
     """Run a whole experiment.
 
@@ -279,6 +353,9 @@ def run_experiment(
         add_artifact: Receives ``(path, name)`` of the CSV and every plot once written.
         report: Receives progress lines (``deep_bottleneck.progress``), or None for none.
         run_name: The run's name (and id), which the plots' titles start with.
+        resume: Continue the killed or interrupted run in ``output_dir`` from its checkpoints (its metrics are
+            logged again up to each checkpoint, so the stores' metrics must have been cleared); each repetition
+            without one starts from its first epoch.
 
     Returns:
         The MI measures of every run and the paths of what was written.
@@ -299,7 +376,7 @@ def run_experiment(
     failure: BaseException | None = None
     started = time.perf_counter()
     try:
-        for run, outcome in _repetitions(settings, folder, metrics, report):
+        for run, outcome in _repetitions(settings, folder, metrics, report, resume):
             if isinstance(outcome, BaseException):
                 failure = failure or outcome
                 continue
@@ -342,6 +419,8 @@ def run_experiment(
     result.seconds["plotting"] = time.perf_counter() - started
     for path in result.plot_paths:
         add_artifact(str(path), path.name)
+    # The run is complete: nothing will resume it.
+    shutil.rmtree(folder.checkpoint_folder, ignore_errors=True)
     return result
 
 
@@ -384,7 +463,8 @@ def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any],
                outputs: Path, always_suffix: bool = False, metrics: pd.DataFrame | None = None,
                estimator_plots_only: bool = False, prefix: str = "", run_name: str = "") -> list[Path]:
     """Every plotter of MI once per estimator, into ``outputs``, with the contexts of ``plot_contexts``. Plotters
-    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The gradient statistics
+    of other data (``per_estimator = False``) draw once, unless ``estimator_plots_only``. The data files a plotter
+    writes beside its plot (``data_paths``) follow the plot in the list returned. The gradient statistics
     come from the run's ``folder``; ``metrics`` are the logged training metrics (columns ``run, name, epoch,
     value``); ``run_name`` starts the titles."""
     gradients = (read_gradient_statistics(folder.gradient_files())
@@ -396,6 +476,8 @@ def draw_plots(plotters: list, measures: pd.DataFrame, settings: dict[str, Any],
         for plotter in plotters:
             if plotter.per_estimator:
                 paths.append(plotter.generate(measures[measures["estimator"] == label], context, outputs))
+                paths += plotter.data_paths(context, outputs)
             elif index == 0 and not estimator_plots_only:
                 paths.append(plotter.generate(measures, replace(context, file_suffix=""), outputs))
+                paths += plotter.data_paths(replace(context, file_suffix=""), outputs)
     return paths

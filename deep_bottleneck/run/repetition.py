@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from deep_bottleneck import plugins
+from deep_bottleneck.checkpoint_file import NetworkCheckpoint, TrainingState, write_checkpoint
 from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
@@ -113,10 +114,31 @@ def warn_about_dead_layers(recorder: ActivationRecorder, run: int) -> None:
             run, ", ".join(map(repr, dead)), epoch)
 
 
+class MetricsHistory:
+    """Every epoch's metrics of one repetition so far (for its checkpoints), passed on to ``log_metric``.
+
+    Args:
+        log_metric: Receives ``(name, value, epoch)`` of every metric logged from now on.
+        earlier: The metrics logged before (by the run this one resumes).
+    """
+
+    def __init__(self, log_metric: Callable[[str, float, int], None],
+                 earlier: list[tuple[str, float, int]] | None = None) -> None:
+        self.log_metric = log_metric
+        self.metrics: list[tuple[str, float, int]] = list(earlier or [])
+
+    def __call__(self, name: str, value: float, step: int) -> None:
+        self.metrics.append((name, value, step))
+        self.log_metric(name, value, step)
+
+
 def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
                    log_metric: Callable[[str, float, int], None] | None = None,
-                   report: Report | None = None) -> RepetitionResult:
+                   report: Report | None = None, resume: NetworkCheckpoint | None = None) -> RepetitionResult:
     """Train repetition ``run`` (seed ``settings["seed"] + run``), record its activations and estimate MI.
+
+    After every snapshot (and after its last epoch) the repetition's checkpoint (``RunFolder.checkpoint_file``) is
+    overwritten with its training state, so that a killed run can continue from there (``resume``).
 
     Args:
         settings: Validated settings (``config.validate_config``).
@@ -124,6 +146,8 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         folder: The run folder, which holds the repetition's activations and other files.
         log_metric: Receives every epoch's metrics as they come; when None they are returned instead.
         report: Receives progress lines (epoch, losses, accuracies, estimation), or None.
+        resume: The checkpoint to continue from: its activation file keeps the snapshots recorded by then (they
+            are estimated again), training continues after its epoch, and only later epochs' metrics are logged.
 
     Raises:
         EstimationError: Activations became NaN or infinite (the activation file stays on disk).
@@ -141,10 +165,13 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     estimation = BackgroundEstimation(estimators, mi_split.y, run, expected_snapshots=len(epochs_to_record))
     description = f"run {run + 1}/{settings['n_runs']}"
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,
-                                  on_snapshot=estimation.submit, store_activations=settings["store_activations"])
+                                  on_snapshot=estimation.submit, store_activations=settings["store_activations"],
+                                  keep_snapshots=resume.n_snapshots if resume is not None else None)
+    history = MetricsHistory(log_metric or (lambda *metric: collected.append(metric)),
+                             resume.metrics if resume is not None else None)
     callbacks = [
         recorder,
-        MetricsLogger(log_metric or (lambda *metric: collected.append(metric))),
+        MetricsLogger(history),
         EpochProgress(settings["epochs"], description, position=run, report=report, status=estimation.status),
         ReleaseFreedMemory(),
     ] + gradient_recorders(settings, len(training.X), epochs_to_record, folder.gradient_file(run))
@@ -154,9 +181,30 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     callbacks += [plugins.load_plugin("callback", name,
                                       **plugins.with_run_index("callback", name, arguments, run, facts))
                   for name, arguments in settings["callbacks"]]
+    checkpoint_path = folder.checkpoint_file([run])
+
+    def save_checkpoint(state: TrainingState) -> None:
+        reasons = [reason for callback in callbacks if (reason := getattr(callback, "stop_reason", None))]
+        states = {str(index): callback.resume_state() for index, callback in enumerate(callbacks)
+                  if hasattr(callback, "resume_state")}
+        write_checkpoint(checkpoint_path, [NetworkCheckpoint(run, state, recorder.n_snapshots, history.metrics,
+                                                             reasons, states)])
+
+    if resume is not None:
+        for index, callback in enumerate(callbacks):
+            if hasattr(callback, "restore_state") and str(index) in resume.callback_states:
+                callback.restore_state(resume.callback_states[str(index)])
+
     started = time.perf_counter()
     try:
-        train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed)
+        if resume is not None and resume.state.finished:
+            recorder.set_model(model)
+            recorder.on_train_begin()
+            recorder.on_train_end()
+        else:
+            train(model, training, test, settings["epochs"], settings["batch_size"], callbacks, seed,
+                  start=resume.state if resume is not None else None, on_state=save_checkpoint,
+                  state_epochs=set(int(epoch) for epoch in epochs_to_record))
     except BaseException:
         estimation.abandon()
         raise
@@ -171,4 +219,6 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
         report(f"{description}: done; {estimation.status()} ({seconds['estimation_after_training']:.1f} s after "
                f"training)")
     stop_reasons = [reason for callback in callbacks if (reason := getattr(callback, "stop_reason", None))]
+    if resume is not None and resume.state.finished:
+        stop_reasons = resume.stop_reasons
     return RepetitionResult(run, measures, activation_path, collected, seconds, stop_reasons)

@@ -17,6 +17,7 @@ import numpy as np
 
 from deep_bottleneck import plugins
 from deep_bottleneck.batched_training import BatchedTraining, batchable_reason
+from deep_bottleneck.checkpoint_file import NetworkCheckpoint, write_checkpoint
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.memory import ReleaseFreedMemory
 from deep_bottleneck.models.base import recorded_layers
@@ -25,6 +26,7 @@ from deep_bottleneck.run.activation_recorder import ActivationRecorder
 from deep_bottleneck.run.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.run.metrics_logger import MetricsLogger
 from deep_bottleneck.run.repetition import (
+    MetricsHistory,
     RepetitionResult,
     build_model,
     run_repetition,
@@ -64,11 +66,13 @@ class _Network:
     recorder: ActivationRecorder
     estimation: BackgroundEstimation
     metrics: MetricsLogger
+    history: MetricsHistory
     collected: list[tuple[str, float, int]] = field(default_factory=list)
 
 
 def _network(settings: dict[str, Any], run: int, folder: RunFolder,
-             log_metric: Callable[[int, str, float, int], None] | None) -> _Network:
+             log_metric: Callable[[int, str, float, int], None] | None,
+             resume: NetworkCheckpoint | None) -> _Network:
     """Repetition ``run`` built as ``run_repetition`` builds it: seed, data, model, estimation, recorder."""
     set_random_seed(settings["seed"] + run)
     training, test = plugins.load_plugin("dataset", settings["dataset"], **settings["dataset_args"])
@@ -79,11 +83,13 @@ def _network(settings: dict[str, Any], run: int, folder: RunFolder,
                                       expected_snapshots=len(epochs_to_record))
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record,
                                   folder.activation_file(run), on_snapshot=estimation.submit,
-                                  store_activations=settings["store_activations"])
+                                  store_activations=settings["store_activations"],
+                                  keep_snapshots=resume.n_snapshots if resume is not None else None)
     collected: list[tuple[str, float, int]] = []
-    logger = MetricsLogger((lambda name, value, step: log_metric(run, name, value, step)) if log_metric
-                           else (lambda *metric: collected.append(metric)))
-    return _Network(run, model, training, test, recorder, estimation, logger, collected)
+    history = MetricsHistory((lambda name, value, step: log_metric(run, name, value, step)) if log_metric
+                             else (lambda *metric: collected.append(metric)),
+                             resume.metrics if resume is not None else None)
+    return _Network(run, model, training, test, recorder, estimation, MetricsLogger(history), history, collected)
 
 
 def _same_data(networks: Sequence[_Network]) -> bool:
@@ -96,8 +102,12 @@ def _same_data(networks: Sequence[_Network]) -> bool:
 def run_repetitions_together(
     settings: dict[str, Any], runs: Sequence[int], folder: RunFolder,
     log_metric: Callable[[int, str, float, int], None] | None = None, report: Report | None = None,
+    resume: Sequence[NetworkCheckpoint] | None = None,
 ) -> list[RepetitionResult | BaseException]:
     """Train repetitions ``runs`` together, record each one's activations and estimate its MI.
+
+    After every snapshot (and after the last epoch) the group's checkpoint (``RunFolder.checkpoint_file``) is
+    overwritten with every network's training state, so that a killed run can continue from there (``resume``).
 
     Each repetition's files, metrics and measures are those ``run_repetition`` gives it, up to float rounding
     (``batched_training``). Where the dataset differs between the repetitions' seeds, they are run one at a time.
@@ -109,19 +119,27 @@ def run_repetitions_together(
         log_metric: Receives ``(run, name, value, epoch)`` of every epoch's metrics as they come; when None they
             are returned in each result instead.
         report: Receives progress lines (the group's epochs, with the first repetition's losses), or None.
+        resume: The checkpoints (one per repetition, all after one epoch) to continue from, as
+            ``run_repetition``'s ``resume``.
 
     Returns:
         Per repetition, in the order of ``runs``, its result or the exception it raised.
     """
     keras.backend.clear_session()
-    networks = [_network(settings, run, folder, log_metric) for run in runs]
+    starts = {checkpoint.run: checkpoint for checkpoint in resume or ()}
+    networks = [_network(settings, run, folder, log_metric, starts.get(run)) for run in runs]
     if not _same_data(networks):
         for network in networks:
             network.estimation.abandon()
         return [_alone(settings, run, folder, log_metric, report) for run in runs]
     epochs = settings["epochs"]
     trainer = BatchedTraining([n.model for n in networks], networks[0].training, networks[0].test,
-                              settings["batch_size"], [settings["seed"] + n.run for n in networks])
+                              settings["batch_size"], [settings["seed"] + n.run for n in networks],
+                              [starts[run].state for run in runs] if starts else None)
+    first_epoch = starts[runs[0]].state.epoch + 1 if starts else 0
+    if starts and starts[runs[0]].state.finished:
+        first_epoch = epochs
+    checkpoint_path = folder.checkpoint_file(runs)
     layers = recorded_layers(networks[0].model)
     rows = networks[0].recorder.split.X
     snapshots = networks[0].recorder.epochs_to_record
@@ -135,7 +153,7 @@ def run_repetitions_together(
         network.recorder.on_train_begin()
     started = time.perf_counter()
     try:
-        for epoch in range(epochs):
+        for epoch in range(first_epoch, epochs):
             logs = trainer.train_epoch()
             for network, log in zip(networks, logs):
                 network.metrics.on_epoch_end(epoch, log)
@@ -145,6 +163,10 @@ def run_repetitions_together(
                 trainer.assign()
                 for network, activations in zip(networks, trainer.activations(layers, rows)):
                     network.recorder.record(epoch, activations)
+            if epoch in snapshots or epoch == epochs - 1:
+                write_checkpoint(checkpoint_path, [
+                    NetworkCheckpoint(network.run, state, network.recorder.n_snapshots, network.history.metrics)
+                    for network, state in zip(networks, trainer.states(epoch, finished=epoch == epochs - 1))])
     except BaseException:
         for network in networks:
             network.estimation.abandon()

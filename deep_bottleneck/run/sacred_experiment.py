@@ -28,6 +28,7 @@ from deep_bottleneck.run.pipeline import run_experiment, run_title
 from deep_bottleneck.run.provenance import run_source_files, stack_versions
 from deep_bottleneck.store.file_store import PROJECT_ROOT, FileStore
 from deep_bottleneck.store.mongo import content_type, largest_mongo_run_id
+from deep_bottleneck.store.resumed_runs import ResumedFileStore
 
 # Capture what Python prints, not the file descriptors, so progress bars written to the
 # original stderr stay on the terminal and out of the run's captured output.
@@ -125,15 +126,21 @@ class DeepBottleneckExperiment(Experiment):
 
 
 def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
-                      mongo_observer: RunObserver | None = None, help_text: str = "") -> Experiment:
+                      mongo_observer: RunObserver | None = None, help_text: str = "",
+                      resume_id: str | None = None) -> Experiment:
     """Create the Sacred experiment, storing runs in ``runs_dir`` (Sacred's file store) and, when
     ``mongo_observer`` is given, in MongoDB too, under the same run id.
+
+    With ``resume_id`` the experiment's run continues the stored run of that id from its checkpoints
+    (``run.pipeline``), in the file store (``store.resumed_runs.ResumedFileStore``) and, when ``mongo_observer`` is a
+    ``ResumedMongoObserver``, in MongoDB.
 
     Args:
         runs_dir: Root of the file store; every run gets a numbered folder in it.
         name: Experiment name recorded with each run (Omniboard and incense show it).
         mongo_observer: Sacred's ``MongoObserver``, or None for the file store alone.
         help_text: Shown by ``--help`` above Sacred's own options.
+        resume_id: The id of a stored run to resume, or None for a new run.
     """
     runs_dir = Path(runs_dir).resolve()
     # Sources are recorded, and the usage line is written, relative to the project folder.
@@ -143,7 +150,10 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
     experiment.logger = experiment_logger()
     experiment.captured_out_filter = apply_backspaces_and_linefeeds
     experiment.add_config(default_config())
-    if mongo_observer is not None:
+    if resume_id is not None:
+        experiment.observers += [observer for observer in (mongo_observer,) if observer is not None]
+        experiment.observers.append(ResumedFileStore(runs_dir, resume_id))
+    elif mongo_observer is not None:
         experiment.observers.append(mongo_observer)
         experiment.observers.append(FileStore(runs_dir, lambda: largest_mongo_run_id(mongo_observer.runs)))
     else:
@@ -185,14 +195,15 @@ def create_experiment(runs_dir: Path, name: str = "deep_bottleneck",
         try:
             result = run_experiment(config, run_folder, log_scalar=log_scalar, add_artifact=add_artifact,
                                     report=default_report(),
-                                    run_name=run_title(_run.experiment_info["name"], _run._id))
+                                    run_name=run_title(_run.experiment_info["name"], _run._id),
+                                    resume=resume_id is not None)
             stop_if_a_record_failed()
         except DeepBottleneckError as exc:
             raise ExperimentFailed(str(exc)) from exc
         if result.stopped_early:
             _run.info["stopped_early"] = result.stopped_early
         for path in result.plot_paths:
-            print(f"Plot: {path}")
+            print(f"{'Plot data' if path.suffix == '.csv' else 'Plot'}: {path}")
         print(f"Information measures: {result.measures_path}")
         return {"measures": str(result.measures_path), "plots": [str(path) for path in result.plot_paths],
                 "seconds": {part: round(value, 3) for part, value in result.seconds.items()}}

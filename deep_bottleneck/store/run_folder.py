@@ -6,6 +6,10 @@
     gradients/run_<k>.csv                                    gradient statistics of repetition k (plotter.snr)
     projector/run_<k>/                                       TensorBoard projector files (callbacks.activityprojector)
     information_stopping/run_<k>.csv                         checks of callbacks.early_stopping_information
+    checkpoints/run_<k>.npz, checkpoints/runs_<a>-<b>.npz    where training of repetition k (or of repetitions a..b
+                                                             trained together) stands, overwritten at each snapshot;
+    checkpoints/groups.json                                  how the repetitions were grouped; the folder is removed
+                                                             when the run completes
 
 Every other module asks a ``RunFolder`` for these paths instead of building them.
 """
@@ -16,7 +20,7 @@ import fcntl
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from deep_bottleneck.errors import DamagedFileError
 
@@ -95,6 +99,22 @@ class RunFolder:
     def information_stopping_file(self, run: int) -> Path:
         """The information-based stopping checks of repetition ``run``."""
         return self.path / "information_stopping" / f"run_{run}.csv"
+
+    @property
+    def checkpoint_folder(self) -> Path:
+        """Where the checkpoints of a run that has not completed are."""
+        return self.path / "checkpoints"
+
+    def checkpoint_file(self, runs: Sequence[int]) -> Path:
+        """The checkpoint of repetition ``runs[0]`` trained alone, or of repetitions ``runs`` trained together."""
+        runs = [int(run) for run in runs]
+        name = f"run_{runs[0]}" if len(runs) == 1 else f"runs_{runs[0]}-{runs[-1]}"
+        return self.checkpoint_folder / f"{name}.npz"
+
+    @property
+    def groups_file(self) -> Path:
+        """How the repetitions were grouped to be trained together (so that a resumed run groups them alike)."""
+        return self.checkpoint_folder / "groups.json"
 
     def staging_folder(self) -> Path:
         """A private folder in the run folder for files that are moved into place once complete."""

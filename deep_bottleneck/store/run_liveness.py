@@ -1,7 +1,8 @@
 """Whether a run recorded as ``RUNNING`` still runs: its process (host and PID, recorded in ``run.json``'s
 ``host``), or, for a run of another host, the age of its last heartbeat.
 
-A run that is found dead can be marked ``FAILED`` with the reason (``mark_dead`` in the file store,
+A run that ended without completing, or is found dead, may be resumed (``resume_refusal``). A run that is found
+dead can be marked ``FAILED`` with the reason (``mark_dead`` in the file store,
 ``mark_dead_in_mongo`` in MongoDB); its recorded snapshots stay as they are.
 """
 
@@ -56,7 +57,9 @@ def dead_reason(run: dict[str, Any], now: datetime.datetime | None = None) -> st
         return None
     host = run.get("host") or {}
     hostname, pid = host.get("hostname"), host.get("pid")
-    started = _utc(run.get("start_time"))
+    resumed = run.get("resumed") or []
+    # A resumed run's process started when it was last resumed.
+    started = _utc(resumed[-1].get("time")) if resumed else _utc(run.get("start_time"))
     if pid is not None and hostname == platform.node():
         process_started = process_start(int(pid))
         if process_started is None:
@@ -95,3 +98,24 @@ def mark_dead_in_mongo(runs: Any, run: dict[str, Any], reason: str) -> bool:
     fields = _failed_fields(reason, run)
     fields["stop_time"] = run.get("heartbeat") or run.get("start_time")
     return runs.update_one({"_id": run["_id"], "status": "RUNNING"}, {"$set": fields}).modified_count == 1
+
+
+#: Statuses of a run that ended without completing.
+RESUMABLE_STATUSES = ("FAILED", "INTERRUPTED", "DEAD", "TIMEOUT")
+
+
+def resume_refusal(run: dict[str, Any], run_id: Any, now: datetime.datetime | None = None) -> str | None:
+    """Why the stored run ``run`` (``run.json`` or MongoDB's document) cannot be resumed, in one line; None when it
+    can: it ended without completing, or it is recorded ``RUNNING`` but its process is gone."""
+    status = run.get("status")
+    if status == "COMPLETED":
+        return f"Run {run_id} has COMPLETED; there is nothing to resume."
+    if status == "RUNNING":
+        if dead_reason(run, now) is not None:
+            return None
+        host = run.get("host") or {}
+        return (f"Run {run_id} is still running (process {host.get('pid', '?')} on {host.get('hostname', '?')}); "
+                f"resume it once it has ended, or end that process first.")
+    if status in RESUMABLE_STATUSES:
+        return None
+    return f"Run {run_id} is {status}; only a run that failed, was interrupted or died can be resumed."

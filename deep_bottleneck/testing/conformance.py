@@ -181,6 +181,8 @@ def check_plotter(name: str, **arguments: Any) -> None:
         path = plotter.generate(measures, context, Path(folder))
         _require(path.is_file() and path.stat().st_size > 0 and path.name.startswith(plotter.plotname), "plotter",
                  name, "generate() must save a non-empty file named after its plotname")
+        _require(all(data.is_file() for data in plotter.data_paths(context, Path(folder))), "plotter", name,
+                 "generate() must write every file data_paths() names")
 
 
 CHECKS: dict[str, Callable[..., None]] = {"dataset": check_dataset, "model": check_model,

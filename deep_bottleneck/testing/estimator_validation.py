@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Iterator
 
 from deep_bottleneck import plugins
@@ -66,15 +66,29 @@ def _single_threaded_worker() -> None:
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
 
 
-def validate(names: list[str], cases: list[Case], jobs: int = 1) -> Iterator[dict[str, Any]]:
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, each computing on one core, for ``validate`` and ``testing.coverage``."""
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_single_threaded_worker)
+
+
+def validate(names: list[str], cases: list[Case], jobs: int = 1,
+             pool: Executor | None = None) -> Iterator[dict[str, Any]]:
     """One row (of ``COLUMNS``) per (case, estimator), in that order, each yielded once it and those before it
-    are done; ``jobs`` worker processes estimate the pairs (1: in this process)."""
+    are done; ``jobs`` worker processes estimate the pairs (1: in this process). Given a ``pool``, the pairs are
+    handed to it at once (so that work submitted later runs after them) and ``jobs`` is not read."""
     pairs = [(name, case) for case in cases for name in names]
+    if pool is not None:
+        futures = [pool.submit(validate_one, name, case) for name, case in pairs]
+        return (future.result() for future in futures)
+    return _validate(pairs, jobs)
+
+
+def _validate(pairs: list[tuple[str, Case]], jobs: int) -> Iterator[dict[str, Any]]:
     if jobs == 1:
         yield from (validate_one(name, case) for name, case in pairs)
         return
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_single_threaded_worker) as pool:
+    with worker_pool(jobs) as pool:
         futures = [pool.submit(validate_one, name, case) for name, case in pairs]
         try:
             for future in futures:
@@ -130,7 +144,8 @@ def baseline_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-COVERAGE_COLUMNS = ["estimator", "quantity", "seeds", "N", "truth (bits)", "stated", "covered", "sd of z"]
+COVERAGE_COLUMNS = ["estimator", "quantity", "case", "seeds", "N", "truth (bits)", "stated", "covered", "mean z",
+                    "sd of z"]
 
 
 def coverage_table(rows: list[dict[str, Any]]) -> str:

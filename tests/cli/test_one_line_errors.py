@@ -87,7 +87,8 @@ def test_ctrl_c_is_one_line_and_the_run_is_stored_interrupted(python, tmp_path):
     _, stderr = process.communicate(timeout=300)
 
     assert process.returncode == 130
-    assert "interrupted (Ctrl-C): run 1 stored as INTERRUPTED." in stderr
+    assert "interrupted (Ctrl-C): run 1 stored as INTERRUPTED; continue it with 'python experiment.py resume 1'." \
+        in stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
 
 

@@ -75,3 +75,18 @@ def test_beyond_normal_adds_the_baselines_table_and_the_mixed_tasks(python, tmp_
 def test_seeds_below_one_are_refused(python, tmp_path):
     done = validate(python, tmp_path, "--beyond-normal", "--seeds", "0")
     assert done.returncode == 2 and "--seeds must be at least 1, got 0" in done.stderr
+
+
+def test_the_suite_ends_with_the_coverage_of_the_chosen_estimators_stated_errors(python, tmp_path):
+    from deep_bottleneck.cli.validate_estimators import QUICK_COVERAGE
+    from deep_bottleneck.testing.coverage import coverage_checks, coverage_rows
+    from deep_bottleneck.testing.estimator_validation import coverage_table
+
+    done = validate(python, tmp_path, "--quick", "--estimators", "mi_estimator.goldfeld", "mi_estimator.binning",
+                    "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    in_one_process = coverage_table(list(coverage_rows(*QUICK_COVERAGE, checks=coverage_checks(
+        ["mi_estimator.goldfeld"]))))
+    assert done.stdout.endswith("\n\n" + in_one_process)
+    assert [line.split(" | ")[:2] for line in in_one_process.splitlines()[2:]] == [
+        ["| goldfeld", "MI_XM"], ["| goldfeld", "MI_YM"]]

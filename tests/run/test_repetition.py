@@ -31,3 +31,32 @@ def test_a_repetition_reports_its_metrics_measures_and_timings(tmp_path):
         "training.accuracy", "training.loss", "validation.accuracy", "validation.loss"]
     assert len(result.measures) == 3 * 3 and set(result.measures["run"]) == {1}
     assert set(result.seconds) == {"training", "estimation", "estimation_after_training"}
+
+
+def test_a_repetition_resumed_from_its_checkpoint_continues_its_callbacks_and_files_as_if_never_stopped(tmp_path):
+    from deep_bottleneck.checkpoint_file import read_checkpoint
+
+    armed = tmp_path / "armed"
+    stopping = ["callbacks.early_stopping_information", {"every": 3, "patience": 4, "tolerance": 0.5}]
+    settings = validate_config({
+        "epochs": 40, "architecture": [6, 4], "seed": 2, "plotters": [["plotter.snr", {}]],
+        "callbacks": [stopping, ["tests.interrupt_once_callback", {"armed_file": str(armed), "epoch": 13}]]})
+    whole = run_repetition(settings, 0, RunFolder(tmp_path / "whole"))
+    armed.touch()
+    folder = RunFolder(tmp_path / "resumed")
+    try:
+        run_repetition(settings, 0, folder)
+        raise AssertionError("not interrupted")
+    except KeyboardInterrupt:
+        pass
+    armed.unlink()
+    (checkpoint,) = read_checkpoint(folder.checkpoint_file([0]))
+    assert checkpoint.state.epoch == 12 and not checkpoint.state.finished
+
+    resumed = run_repetition(settings, 0, folder, resume=checkpoint)
+
+    assert whole.stop_reasons == [] and checkpoint.metrics + resumed.metrics == whole.metrics
+    assert max(epoch for _, _, epoch in whole.metrics) < 39  # information stopping ended it early, both times
+    assert resumed.measures.equals(whole.measures)
+    for name in ("information_stopping/run_0.csv", "gradients/run_0.csv"):
+        assert (folder.path / name).read_text() == (tmp_path / "whole" / name).read_text(), name

@@ -27,6 +27,11 @@ def test_every_registered_plugin_conforms(kind, name, tmp_path):
     check_plugin(kind, name, **arguments)
 
 
+@pytest.mark.parametrize("name", ["plotter.informationplane", "plotter.informationplane_movie"])
+def test_planes_with_error_bars_conform(name):
+    check_plugin("plotter", name, error_bars=True)
+
+
 class ConstantEstimator:
     """Says every layer holds one bit about X, even a constant one."""
 
