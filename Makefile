@@ -6,7 +6,8 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
 
-.PHONY: demo test docs install install-dev install-docs mongo bench tishby study validate clean
+.PHONY: demo test docs install install-dev install-docs mongo bench tishby study validate cohort cohort-report \
+	headline clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +40,14 @@ install-docs: $(VENV)/.installed-docs
 
 # Notebooks run in their short form unless NOTEBOOKS=full (the settings each notebook states); -W: warnings fail.
 NOTEBOOKS ?= short
+# The notebooks' many small experiment processes compile the same programs: JAX's persistent cache, in a temporary
+# folder shared by the build's processes, compiles each once (as tests/conftest.py does for the suite).
 docs: install-docs
-	DEEP_BOTTLENECK_NOTEBOOKS=$(NOTEBOOKS) $(BIN)/python -m sphinx -W --keep-going -b html docs build/docs
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+	JAX_COMPILATION_CACHE_DIR=$$cache JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 \
+	JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0 JAX_COMPILATION_CACHE_MAX_SIZE=8589934592 \
+	PYTHONPATH=$(CURDIR) DEEP_BOTTLENECK_NOTEBOOKS=$(NOTEBOOKS) \
+	$(BIN)/python -m sphinx -W --keep-going -b html docs build/docs
 	@! grep -rlE '<(script|link)[^>]+(src|href)="(https?:)?//' build/docs --include='*.html' \
 		|| { echo "make docs: the pages above load scripts or styles from the network"; exit 1; }
 
@@ -68,6 +75,27 @@ study: install
 # (table in docs/estimator_validation.md).
 validate: install
 	$(BIN)/python -m deep_bottleneck.cli.validate_estimators --markdown docs/estimator_validation_table.md
+
+# A cohort of configs/cohorts/ run on this machine (members with a completed run skipped) and its results page:
+#   make cohort cohort-report COHORT=cohort_5_activation_functions [RUN_UPDATES="epochs=1500"] [COHORT_RUNS=...]
+COHORT ?= cohort_5_activation_functions
+COHORT_RUNS ?= runs/cohorts
+RUN_UPDATES ?=
+cohort: install
+	DEEP_BOTTLENECK_RUNS_DIR=$(COHORT_RUNS) $(BIN)/python run_experiments_local.py \
+		-d configs/cohorts/$(COHORT).json -j 2 --seed 0 $(if $(RUN_UPDATES),with $(RUN_UPDATES))
+
+cohort-report: install
+	$(BIN)/python -m deep_bottleneck.cli.cohort_report configs/cohorts/$(COHORT).json --runs_dir $(COHORT_RUNS) \
+		--out docs/results/$(COHORT).md
+
+# The README's headline figure: the information planes of cohort 5's tanh and ReLU members, side by side. Runs the
+# cohort first where it has no completed runs in $(COHORT_RUNS) (the figure's: RUN_UPDATES="epochs=1500
+# store_activations=False").
+headline: install
+	$(MAKE) cohort COHORT=cohort_5_activation_functions
+	$(BIN)/python -m deep_bottleneck.cli.cohort_report configs/cohorts/cohort_5_activation_functions.json \
+		--runs_dir $(COHORT_RUNS) --members tanh relu --planes docs/images/headline_tanh_relu.png
 
 clean:
 	rm -rf $(VENV) runs build docs/reference *.egg-info

@@ -1,5 +1,5 @@
 """The command line of ``experiment.py``: storage flags, config files checked before Sacred sees them,
-and the run's name.
+and the run's name::
 
     python experiment.py [--mongo_url URL] [--mongo_db NAME] [--mongo_only] [SACRED OPTIONS]
         with [FILE.json] [key=value ...]
