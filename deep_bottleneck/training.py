@@ -23,6 +23,7 @@ import numpy as np
 from deep_bottleneck.checkpoint_file import TrainingState
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.stop_request import raise_if_requested
 
 LOG_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -124,6 +125,7 @@ def _train_jax(
     callback_list.on_train_begin()
     try:
         for epoch in range(first_epoch, epochs):
+            raise_if_requested()
             callback_list.on_epoch_begin(epoch)
             order = rng.permutation(n_rows).astype(np.int32)
             wanting = [listener for listener in listeners if listener.wants_gradient_moments(epoch)]

@@ -4,9 +4,10 @@ docopt's usage errors become one line."""
 from __future__ import annotations
 
 import re
-import signal
 import sys
 from typing import Any
+
+from deep_bottleneck.stop_request import install_handlers
 
 
 def usage_error(docopt_message: str) -> str:
@@ -21,18 +22,10 @@ def usage_error(docopt_message: str) -> str:
     return first_line.replace("dummy", "experiment.py") + ("" if first_line.endswith(".") else ".")
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a scheduler's time limit, a dying batch runner): stored by Sacred as an interrupted run."""
-
-
-def _raise_terminated(signal_number: int, frame: object) -> None:
-    raise Terminated(f"stopped by {signal.Signals(signal_number).name}")
-
-
 def run_command_line(experiment: Any, sacred_argv: list[str]) -> int:
     """Run the Sacred experiment's command line: SIGTERM and Ctrl-C end it as an interrupted run, in one line;
     return the exit status."""
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    install_handlers()
     # Workers killed on an interrupt leave their queues' semaphores to multiprocessing's resource tracker, which
     # removes them and says so in a warning; the tracker process takes its warning options from this list.
     sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")

@@ -32,6 +32,7 @@ from deep_bottleneck.config import estimator_labels
 from deep_bottleneck.errors import DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
 from deep_bottleneck.progress import Progress, Report
+from deep_bottleneck.stop_request import raise_if_requested
 
 MEASURE_COLUMNS = ["epoch", "layer", "run", "MI_XM", "MI_YM", "estimator"]
 #: Members of a KDE shared pass whose difference is the bounds' gap.
@@ -215,6 +216,7 @@ def estimate_activation_file(
                       report=report) as progress, \
                 ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             for task, frame in zip(tasks, pool.map(estimate_chunk, tasks)):
+                raise_if_requested()
                 frames.append(frame)
                 snapshots = task[3]
                 progress.update(len(range(*snapshots.indices(len(epochs)))))

@@ -34,6 +34,7 @@ from deep_bottleneck.run.repetition import (
     warn_about_dead_layers,
 )
 from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.stop_request import raise_if_requested
 from deep_bottleneck.store.run_folder import RunFolder
 
 
@@ -154,6 +155,7 @@ def run_repetitions_together(
     started = time.perf_counter()
     try:
         for epoch in range(first_epoch, epochs):
+            raise_if_requested()
             logs = trainer.train_epoch()
             for network, log in zip(networks, logs):
                 network.metrics.on_epoch_end(epoch, log)

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.errors import ConfigError
 from deep_bottleneck.eval_tools import ExperimentLoader
 from deep_bottleneck.store.mongo import MongoUnavailableError
@@ -90,6 +91,21 @@ def test_ctrl_c_is_one_line_and_the_run_is_stored_interrupted(python, tmp_path):
     assert "interrupted (Ctrl-C): run 1 stored as INTERRUPTED; continue it with 'python experiment.py resume 1'." \
         in stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+
+
+@pytest.mark.parametrize("repetitions", [["n_runs=1"], ["n_runs=2", "parallel_runs=1"]], ids=["alone", "together"])
+def test_a_ctrl_c_that_python_drops_still_stops_the_run_as_interrupted(python, tmp_path, repetitions):
+    """Python drops an exception a signal handler raises inside ``__del__`` or a garbage-collector callback; the
+    next epoch raises it again, whether a repetition trains alone or with others."""
+    runs = tmp_path / "runs"
+    done = experiment(python, tmp_path, runs, "with", "epochs=6", "architecture=[4]", *repetitions,
+                      "callbacks=[['tests.lost_interrupt_callback', {'epoch': 1}]]")
+
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "interrupted (Ctrl-C): run 1 stored as INTERRUPTED" in done.stderr
+    assert "KeyboardInterrupt" not in done.stderr, done.stderr
+    with ActivationFile(runs / "1" / "activations" / "run_0.h5") as store:
+        assert int(store.epochs.max()) < 5
 
 
 def test_a_dead_network_is_warned_about_and_damaged_activation_files_are_called_damaged(python, tmp_path):

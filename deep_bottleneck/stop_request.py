@@ -1,0 +1,55 @@
+"""Stopping a run on Ctrl-C (SIGINT) or SIGTERM, even when the signal arrives where Python drops exceptions.
+
+Python runs a signal handler between two steps of the main thread, wherever that is. An exception the handler
+raises inside a garbage-collector callback or a ``__del__`` (JAX registers a collector callback that runs often) is
+printed as "Exception ignored" and lost, and the run would go on training. The handlers ``install_handlers`` sets
+also remember the signal, and the training and estimation loops call ``raise_if_requested`` at every step, which
+raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+#: The signal that asked the process to stop, once one has.
+_requested: int | None = None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's time limit, a dying batch runner): stored by Sacred as an interrupted run."""
+
+
+def _stop_exception(signal_number: int) -> KeyboardInterrupt:
+    if signal_number == signal.SIGINT:
+        return KeyboardInterrupt()
+    return Terminated(f"stopped by {signal.Signals(signal_number).name}")
+
+
+def _on_stop_signal(signal_number: int, frame: object) -> None:
+    global _requested
+    _requested = signal_number
+    raise _stop_exception(signal_number)
+
+
+def _unless_a_lost_stop(report: sys.UnraisableHookArgs, default=sys.unraisablehook) -> None:
+    if not (_requested is not None and isinstance(report.exc_value, KeyboardInterrupt)):
+        default(report)
+
+
+def install_handlers() -> None:
+    """From now on, SIGINT raises ``KeyboardInterrupt`` and SIGTERM ``Terminated``, and each is remembered for
+    ``raise_if_requested``."""
+    signal.signal(signal.SIGINT, _on_stop_signal)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    sys.unraisablehook = _unless_a_lost_stop
+
+
+def raise_if_requested() -> None:
+    """Raise the stop a signal asked for (again, should the first have been lost); nothing when none arrived.
+
+    Raises:
+        KeyboardInterrupt: SIGINT arrived (``Terminated``, a subclass, for SIGTERM).
+    """
+    if _requested is not None:
+        raise _stop_exception(_requested)
