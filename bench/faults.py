@@ -42,39 +42,10 @@ from deep_bottleneck.activation_file import ActivationFile  # noqa: E402
 from deep_bottleneck.errors import DamagedFileError  # noqa: E402
 from deep_bottleneck.store.run_folder import RunFolder  # noqa: E402
 from deep_bottleneck.store.run_liveness import dead_reason  # noqa: E402
+from tests.processes import alive, descendants  # noqa: E402
 
 RECORDS = ("run.json", "config.json", "metrics.json", "info.json")
 SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
-
-
-def descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-    below, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - below
-        below |= frontier
-    return below
-
-
-def alive(pids: set[int]) -> set[int]:
-    living = set()
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        if stat[stat.rindex(")") + 2:].split()[0] != "Z":
-            living.add(pid)
-    return living
 
 
 def python_command(module: str, *arguments: str) -> list[str]:

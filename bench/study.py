@@ -29,7 +29,7 @@ import pandas as pd
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from tishby import CONFIG, PROJECT_ROOT, TOLERANCE_BITS, largest_difference, reference_measures, run_experiment  # noqa: E402,E501
+from tishby import CONFIG, PROJECT_ROOT, compare_with_reference, run_experiment  # noqa: E402
 
 
 def folder_bytes(folder: Path) -> int:
@@ -91,12 +91,7 @@ def main() -> int:
               f"left after training: {after:.1f} s = {after / t1:.2f} T1")
         print(f"plotting: {seconds['plotting']:.1f} s = {seconds['plotting'] / t1:.2f} T1")
         if args.reference:
-            config = json.loads(CONFIG.read_text()) | {"n_runs": args.runs}
-            config |= {"epochs": args.epochs} if args.epochs else {}
-            difference = largest_difference(measures, reference_measures(args.reference, config, workdir))
-            print(f"largest difference from {args.reference}: {difference:.2e} bits "
-                  f"({'within' if difference < TOLERANCE_BITS else 'ABOVE'} {TOLERANCE_BITS:g})")
-            return 0 if difference < TOLERANCE_BITS else 1
+            return compare_with_reference(measures, args.reference, args.runs, args.epochs, workdir)
     return 0
 
 

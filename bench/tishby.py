@@ -116,6 +116,18 @@ def largest_difference(measures: pd.DataFrame, reference: pd.DataFrame) -> float
                      (joined["MI_YM"] - joined["MI_YM_reference"]).abs().max()))
 
 
+def compare_with_reference(measures: pd.DataFrame, reference: str, runs: int, epochs: int | None,
+                           workdir: Path) -> int:
+    """Print the largest difference of ``measures`` from the same config at commit ``reference``; 0 when within
+    ``TOLERANCE_BITS``, else 1."""
+    config = json.loads(CONFIG.read_text()) | {"n_runs": runs}
+    config |= {"epochs": epochs} if epochs else {}
+    difference = largest_difference(measures, reference_measures(reference, config, workdir))
+    print(f"largest difference from {reference}: {difference:.2e} bits "
+          f"({'within' if difference < TOLERANCE_BITS else 'ABOVE'} {TOLERANCE_BITS:g})")
+    return 0 if difference < TOLERANCE_BITS else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1, help="repetitions (seeds 0 .. runs-1)")
@@ -139,12 +151,7 @@ def main() -> int:
                   f"{seconds[f'run_{run}.estimation']:.1f} s (of it after training: "
                   f"{seconds[f'run_{run}.estimation_after_training']:.1f} s)")
         if args.reference:
-            config = json.loads(CONFIG.read_text()) | {"n_runs": args.runs}
-            config |= {"epochs": args.epochs} if args.epochs else {}
-            difference = largest_difference(measures, reference_measures(args.reference, config, workdir))
-            print(f"largest difference from {args.reference}: {difference:.2e} bits "
-                  f"({'within' if difference < TOLERANCE_BITS else 'ABOVE'} {TOLERANCE_BITS:g})")
-            return 0 if difference < TOLERANCE_BITS else 1
+            return compare_with_reference(measures, args.reference, args.runs, args.epochs, workdir)
     return 0
 
 

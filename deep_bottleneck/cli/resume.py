@@ -18,7 +18,7 @@ from typing import Any
 from deep_bottleneck.cli.sacred_command_line import run_command_line
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 from deep_bottleneck.store.file_store import check_runs_dir, default_runs_dir
-from deep_bottleneck.store.mongo import MongoUnavailableError, redact, settings_from_environment, unreachable_reason
+from deep_bottleneck.store.mongo import reachable, settings_from_environment
 from deep_bottleneck.store.run_folder import CONFIG_RECORD, RUN_RECORD, RunFolder
 from deep_bottleneck.store.run_liveness import resume_refusal
 
@@ -45,12 +45,7 @@ def _mongo_observer(mongo_url: str | None, mongo_db: str | None, mongo_only: boo
     settings = settings_from_environment(mongo_url, mongo_db, mongo_only)
     if settings is None:
         return None
-    if (reason := unreachable_reason(settings.url)) is not None:
-        message = f"MongoDB at {redact(settings.url)} is unreachable ({reason})."
-        if settings.required:
-            raise MongoUnavailableError(f"{message} Nothing was resumed; start the server or drop --mongo_only.")
-        print(f"{message} The run resumes in the file store only; import it later with "
-              f"'python -m deep_bottleneck.cli.mongo_import'.", file=sys.stderr)
+    if not reachable(settings, "Nothing was resumed", "The run resumes in the file store only"):
         return None
     from deep_bottleneck.store.mongo import mongo_client
     from deep_bottleneck.store.resumed_runs import ResumedMongoObserver

@@ -24,7 +24,7 @@ import shutil
 import signal
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -114,13 +114,13 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _repetition_in_worker(settings: dict[str, Any], run: int, folder: RunFolder, lines: bool,
-                          resume: NetworkCheckpoint | None = None) -> RepetitionResult:
-    """``run_repetition`` in a worker process, its metrics and progress lines sent to the main process as they
-    come."""
+                          resume: NetworkCheckpoint | None = None) -> list[RepetitionResult]:
+    """``run_repetition`` in a worker process (its result alone in a list), its metrics and progress lines sent to
+    the main process as they come."""
     channel = _to_main_process
-    return run_repetition(settings, run, folder,
-                          log_metric=lambda name, value, step: channel.put(("metric", run, name, value, step)),
-                          report=(lambda text: channel.put(("line", text))) if lines else None, resume=resume)
+    return [run_repetition(settings, run, folder,
+                           log_metric=lambda name, value, step: channel.put(("metric", run, name, value, step)),
+                           report=(lambda text: channel.put(("line", text))) if lines else None, resume=resume)]
 
 
 class WorkerMessages(threading.Thread):
@@ -238,28 +238,43 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
                 yield run, exc
                 return
         return
+    yield from _in_worker_processes(
+        [[run] for run in range(n_runs)], metrics, report, workers,
+        lambda runs, lines: (_repetition_in_worker, settings, runs[0], folder, lines, checkpoints.get(runs[0])))
+
+
+def _in_worker_processes(groups: list[list[int]], metrics: MetricsOverRuns, report: Report | None, workers: int,
+                         call: Callable[[list[int], bool], tuple],
+                         ) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
+    """Run each group of repetitions in a worker process of a pool of ``workers``; yield ``(run, result or the
+    exception it raised)`` in the order of ``groups``.
+
+    ``call(group, lines)`` gives the function and arguments a worker runs for ``group`` (``lines``: whether progress
+    lines are wanted); it returns one outcome per repetition of the group. Metrics and progress lines reach
+    ``metrics`` and ``report`` while the workers run. Workers end with this process however it ends; when the
+    caller stops early, they are killed.
+    """
     context = multiprocessing.get_context("spawn")
     channel = context.Queue()
     messages = WorkerMessages(channel, metrics, report)
     messages.start()
     try:
-        # Workers end with this process however it ends (end_with_parent); if it stops early, it kills them.
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
                                  initargs=(os.getpid(), channel)) as pool:
-            futures: list[Future] = [pool.submit(_repetition_in_worker, settings, run, folder, report is not None,
-                                                 checkpoints.get(run))
-                                     for run in range(n_runs)]
+            futures = [pool.submit(*call(group, report is not None)) for group in groups]
             finished = False
             try:
-                for run, future in enumerate(futures):
+                for group, future in zip(groups, futures):
                     try:
-                        yield run, future.result()
+                        outcomes = future.result()
                     except BrokenProcessPool as exc:
-                        yield run, RepetitionError(
-                            f"A worker process ended abruptly before repetition {run} finished ({exc}); it may have "
-                            f"run out of memory. Repetitions that finished are on disk; try parallel_runs=1.")
+                        outcomes = [RepetitionError(
+                            f"A worker process ended abruptly before {_repetitions_named(group)} finished ({exc}); "
+                            f"it may have run out of memory. Repetitions that finished are on disk; try "
+                            f"parallel_runs=1{' or batched_repetitions=False' if len(group) > 1 else ''}.")] * len(group)
                     except Exception as exc:
-                        yield run, exc
+                        outcomes = [exc] * len(group)
+                    yield from zip(group, outcomes)
                 finished = True
             finally:
                 for future in futures:
@@ -271,6 +286,10 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
         messages.finish()
 
 
+def _repetitions_named(group: list[int]) -> str:
+    return f"repetition {group[0]}" if len(group) == 1 else f"repetitions {group[0]}-{group[-1]}"
+
+
 def write_measures(measures: pd.DataFrame, path: Path) -> None:
     """Write the measures CSV whole or not at all (``record_file``)."""
     replace_atomically(path, lambda temporary: measures.to_csv(temporary, index=False))
@@ -280,48 +299,20 @@ def _repetition_groups(settings: dict[str, Any], folder: RunFolder, metrics: Met
                        groups: list[list[int]], checkpoints: dict[int, NetworkCheckpoint],
                        ) -> Iterator[tuple[int, RepetitionResult | BaseException]]:
     """The repetitions in ``groups``, each trained together in one worker process (in this process when there is one
-    group), continuing from ``checkpoints`` where they have them, with the worker machinery of ``_repetitions``."""
+    group), continuing from ``checkpoints`` where they have them."""
     def resume(group: list[int]) -> list[NetworkCheckpoint] | None:
         return [checkpoints[run] for run in group] if all(run in checkpoints for run in group) else None
 
-    workers = len(groups)
-    if workers == 1:
+    if len(groups) == 1:
         try:
             outcomes = run_repetitions_together(settings, groups[0], folder, metrics.log, report, resume(groups[0]))
         except Exception as exc:
             outcomes = [exc] * len(groups[0])
         yield from zip(groups[0], outcomes)
         return
-    context = multiprocessing.get_context("spawn")
-    channel = context.Queue()
-    messages = WorkerMessages(channel, metrics, report)
-    messages.start()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
-                                 initargs=(os.getpid(), channel)) as pool:
-            futures = [pool.submit(_group_in_worker, settings, group, folder, report is not None, resume(group))
-                       for group in groups]
-            finished = False
-            try:
-                for group, future in zip(groups, futures):
-                    try:
-                        outcomes = future.result()
-                    except BrokenProcessPool as exc:
-                        outcomes = [RepetitionError(
-                            f"A worker process ended abruptly before repetitions {group[0]}-{group[-1]} finished "
-                            f"({exc}); it may have run out of memory. Repetitions that finished are on disk; try "
-                            f"parallel_runs=1 or batched_repetitions=False.")] * len(group)
-                    except Exception as exc:
-                        outcomes = [exc] * len(group)
-                    yield from zip(group, outcomes)
-                finished = True
-            finally:
-                for future in futures:
-                    future.cancel()
-                if not finished:
-                    _stop_workers(pool)
-    finally:
-        messages.finish()
+    yield from _in_worker_processes(
+        groups, metrics, report, len(groups),
+        lambda group, lines: (_group_in_worker, settings, group, folder, lines, resume(group)))
 
 
 def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolder, lines: bool,

@@ -86,6 +86,26 @@ def unreachable_reason(url: str) -> str | None:
         client.close()
 
 
+def reachable(settings: MongoSettings, nothing_done: str = "Nothing was run",
+              file_store_only: str = "The run is stored in the file store only") -> bool:
+    """Whether the server of ``settings`` answers; when it does not and MongoDB is not required, one line on stderr
+    says so: ``file_store_only`` and how to import the run later.
+
+    Raises:
+        MongoUnavailableError: The server is unreachable and ``settings.required`` (the message ends with
+            ``nothing_done``).
+    """
+    reason = unreachable_reason(settings.url)
+    if reason is None:
+        return True
+    message = f"MongoDB at {redact(settings.url)} is unreachable ({reason})."
+    if settings.required:
+        raise MongoUnavailableError(f"{message} {nothing_done}; start the server or drop --mongo_only.")
+    print(f"{message} {file_store_only}; import it later with 'python -m deep_bottleneck.cli.mongo_import'.",
+          file=sys.stderr)
+    return False
+
+
 def mongo_observer(settings: MongoSettings):
     """Sacred's MongoObserver for ``settings``, or None (with a message) if the server is unreachable
     and MongoDB is not required.
@@ -95,13 +115,7 @@ def mongo_observer(settings: MongoSettings):
     """
     from sacred.observers import MongoObserver
 
-    reason = unreachable_reason(settings.url)
-    if reason is not None:
-        message = f"MongoDB at {redact(settings.url)} is unreachable ({reason})."
-        if settings.required:
-            raise MongoUnavailableError(f"{message} Nothing was run; start the server or drop --mongo_only.")
-        print(f"{message} The run is stored in the file store only; import it later with "
-              f"'python -m deep_bottleneck.cli.mongo_import'.", file=sys.stderr)
+    if not reachable(settings):
         return None
     return MongoObserver(url=settings.url, db_name=settings.db_name,
                          serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS)
