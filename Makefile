@@ -1,10 +1,11 @@
 # make demo: set up .venv if missing and run the demo experiment (harmonics, tanh, binning).
-# make test: install the development requirements and run the test suite.
+# make test: install the development requirements and run the test suite (TEST_WORKERS processes: one per core).
 # make docs: build the documentation site (build/docs/index.html), notebooks executed in their short form.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 MONGO_PORT ?= 27017
+TEST_WORKERS ?= auto
 
 .PHONY: demo test docs install install-dev install-docs mongo bench tishby study validate cohort cohort-report \
 	headline clean
@@ -30,7 +31,7 @@ demo: install
 	$(BIN)/python experiment.py with configs/demo.json
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 $(VENV)/.installed-docs: $(VENV)/.installed-dev requirements/docs.txt
 	$(BIN)/pip install --quiet -r requirements/docs.txt

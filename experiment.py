@@ -11,6 +11,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from deep_bottleneck.cli.experiment import main  # noqa: E402
+from deep_bottleneck.stop_request import INTERRUPTED_STATUS, exit_now  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv, PROJECT_ROOT))
+    status = main(sys.argv, PROJECT_ROOT)
+    if status == INTERRUPTED_STATUS:
+        exit_now(status)
+    sys.exit(status)

@@ -5,12 +5,19 @@ raises inside a garbage-collector callback or a ``__del__`` (JAX registers a col
 printed as "Exception ignored" and lost, and the run would go on training. The handlers ``install_handlers`` sets
 also remember the signal, and the training and estimation loops call ``raise_if_requested`` at every step, which
 raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
+
+An exception raised at an arbitrary point can also leave a lock of another thread's code held (Sacred's heartbeat
+thread, which the interpreter waits for at exit, was seen to hang so). A process whose run has been stored as
+interrupted therefore ends with ``exit_now``, without waiting for its threads.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
+from typing import NoReturn
 
 #: The signal that asked the process to stop, once one has.
 _requested: int | None = None
@@ -53,3 +60,19 @@ def raise_if_requested() -> None:
     """
     if _requested is not None:
         raise _stop_exception(_requested)
+
+
+#: The exit status of a process stopped by a signal it handled (as a shell reports Ctrl-C).
+INTERRUPTED_STATUS = 130
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process with ``status`` once the logs and standard streams are flushed, without waiting for other
+    threads or running ``atexit`` functions."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)

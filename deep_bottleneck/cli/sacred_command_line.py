@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any
 
-from deep_bottleneck.stop_request import install_handlers
+from deep_bottleneck.stop_request import INTERRUPTED_STATUS, install_handlers
 
 
 def usage_error(docopt_message: str) -> str:
@@ -37,7 +37,7 @@ def run_command_line(experiment: Any, sacred_argv: list[str]) -> int:
         if run is not None and run._id is not None:
             stored = f"run {run._id} stored as {run.status}; continue it with 'python experiment.py resume {run._id}'."
         print(f"interrupted ({str(exc) or 'Ctrl-C'}): {stored}", file=sys.stderr)
-        return 130
+        return INTERRUPTED_STATUS
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
             return exit_.code or 0

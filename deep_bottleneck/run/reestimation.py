@@ -179,7 +179,7 @@ def store_outputs(folder: RunFolder, files: list[Path], mongo: MongoImporter | N
     try:
         mongo_id = None
         if mongo is not None:
-            document = mongo.same_run(folder.read_record(RUN_RECORD), {"_id": 1})
+            document = mongo.same_run(folder.read_record(RUN_RECORD), folder.path, {"_id": 1})
             if document is not None:
                 mongo.add_artifacts(document["_id"], files)
                 mongo_id = document["_id"]

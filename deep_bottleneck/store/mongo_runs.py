@@ -88,14 +88,21 @@ class MongoImporter:
         self.db = self.client[db_name]
         self.fs = gridfs.GridFS(self.db)
 
-    def same_run(self, run: dict[str, Any], projection: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """MongoDB's document of the file-store run whose ``run.json`` is ``run`` (same host name and start time),
-        or None."""
-        return self.db.runs.find_one({"host.hostname": run.get("host", {}).get("hostname"),
-                                      "start_time": _time(run.get("start_time"))}, projection)
+    def same_run(self, run: dict[str, Any], folder: Path,
+                 projection: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """MongoDB's document of the file-store run in ``folder`` whose ``run.json`` is ``run``, or None.
 
-    def _existing(self, pieces: dict[str, Any]) -> dict[str, Any] | None:
-        return self.same_run(pieces["run"])
+        It has the run's host name and start time (MongoDB keeps milliseconds, so two runs started in one
+        millisecond share them) and also the run's id, or was imported from ``folder``, or has the run's process id.
+        """
+        host = run.get("host", {})
+        fields = None if projection is None else {**projection, "_id": 1, "imported_from": 1, "host.pid": 1}
+        for document in self.db.runs.find({"host.hostname": host.get("hostname"),
+                                           "start_time": _time(run.get("start_time"))}, fields):
+            if (str(document["_id"]) == folder.name or document.get("imported_from") == str(folder.resolve())
+                    or (host.get("pid") is not None and document.get("host", {}).get("pid") == host["pid"])):
+                return document
+        return None
 
     def _is_complete(self, existing: dict[str, Any], pieces: dict[str, Any]) -> bool:
         stored_artifacts = {a["name"] for a in existing.get("artifacts", [])}
@@ -176,7 +183,7 @@ class MongoImporter:
     def import_run(self, folder: Path) -> Imported:
         """Import one run folder; see :class:`Imported` for what it returns."""
         pieces = read_file_run(folder)
-        existing = self._existing(pieces)
+        existing = self.same_run(pieces["run"], folder)
         if existing is not None and self._is_complete(existing, pieces):
             return Imported("skipped", existing["_id"])
         run = pieces["run"]

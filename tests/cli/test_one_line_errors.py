@@ -108,6 +108,16 @@ def test_a_ctrl_c_that_python_drops_still_stops_the_run_as_interrupted(python, t
         assert int(store.epochs.max()) < 5
 
 
+def test_an_interrupted_run_ends_its_process_though_a_thread_of_it_never_ends(python, tmp_path):
+    runs = tmp_path / "runs"
+    done = run_script(python, "experiment.py", "with", "epochs=6", "architecture=[4]",
+                      "callbacks=[['tests.thread_left_running_callback', {'epoch': 1}]]", cwd=tmp_path,
+                      env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}, timeout=300)
+
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "interrupted (Ctrl-C): run 1 stored as INTERRUPTED" in done.stderr
+
+
 def test_a_dead_network_is_warned_about_and_damaged_activation_files_are_called_damaged(python, tmp_path):
     runs = tmp_path / "runs"
     done = experiment(python, tmp_path, runs, "with", *SMALL, "activation_fn=relu", "learning_rate=1000")

@@ -1,5 +1,6 @@
 """Runs written to a real MongoDB server (SecantusDB) and to the file store, read back with eval_tools."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -91,12 +92,21 @@ def test_movie_sized_artifact_round_trips_byte_for_byte(loader, cohort, tmp_path
 
 
 def test_import_of_file_store_runs_twice_gives_no_duplicates(mongo_server, mongo_db_name, python, tmp_path):
+    """Also when the two runs started in the same millisecond (a runner starts its experiments at once), which is
+    all of a start time MongoDB keeps."""
     runs_dir = tmp_path / "offline_runs"
     for seed in (1, 2):
         done = run_script(python, "experiment.py", "with", "epochs=2", "architecture=[4]", f"seed={seed}",
                           cwd=tmp_path, env_updates={"DEEP_BOTTLENECK_RUNS_DIR": str(runs_dir),
                                                      "DEEP_BOTTLENECK_MONGO_URL": ""})
         assert done.returncode == 0, done.stderr
+    first_start = json.loads((runs_dir / "1" / "run.json").read_text())["start_time"]
+    second = json.loads((runs_dir / "2" / "run.json").read_text())
+    started = datetime.datetime.fromisoformat(first_start).replace(microsecond=500)
+    second["start_time"] = (started + datetime.timedelta(microseconds=69)).isoformat()
+    (runs_dir / "2" / "run.json").write_text(json.dumps(second))
+    first_run = json.loads((runs_dir / "1" / "run.json").read_text())
+    (runs_dir / "1" / "run.json").write_text(json.dumps({**first_run, "start_time": started.isoformat()}))
     db = pymongo.MongoClient(mongo_server.url)[mongo_db_name]
     first = run_script(python, "deep_bottleneck/cli/mongo_import.py", "--runs-dir", str(runs_dir),
                        "--mongo-url", mongo_server.url, "--mongo-db", mongo_db_name, cwd=tmp_path)
