@@ -97,7 +97,7 @@ def train_and_record(args) -> dict:
         activations = layer_activations(recorder._extractor, test.X)
         record_seconds.append(time.perf_counter() - started)
     started = time.perf_counter()
-    recorder._writer.append(1, activations)
+    recorder.record(1, activations)
     write_seconds = time.perf_counter() - started
     recorder.on_train_end()
     return {
