@@ -6,9 +6,10 @@ printed as "Exception ignored" and lost, and the run would go on training. The h
 also remember the signal, and the training and estimation loops call ``raise_if_requested`` at every step, which
 raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
 
-An exception raised at an arbitrary point can also leave a lock of another thread's code held (Sacred's heartbeat
-thread, which the interpreter waits for at exit, was seen to hang so). A process whose run has been stored as
-interrupted therefore ends with ``exit_now``, without waiting for its threads.
+An exception raised at an arbitrary point can also leave another thread blocked for good, and the interpreter waits
+for its threads at exit: under load, an experiment whose run was already stored as interrupted was seen never to
+end. ``experiment.py`` therefore ends an interrupted run's process with ``exit_now``, without waiting for its
+threads.
 """
 
 from __future__ import annotations
