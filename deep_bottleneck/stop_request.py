@@ -3,8 +3,8 @@
 Python runs a signal handler between two steps of the main thread, wherever that is. An exception the handler
 raises inside a garbage-collector callback or a ``__del__`` (JAX registers a collector callback that runs often) is
 printed as "Exception ignored" and lost, and the run would go on training. The handlers ``install_handlers`` sets
-also remember the signal, and the training and estimation loops call ``raise_if_requested`` at every step, which
-raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
+also remember the signal, and the training and estimation loops (and the local batch runner's loop) call
+``raise_if_requested`` at every step, which raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
 
 An exception raised at an arbitrary point can also leave another thread blocked for good, and the interpreter waits
 for its threads at exit: under load, an experiment whose run was already stored as interrupted was seen never to
@@ -45,11 +45,11 @@ def _unless_a_lost_stop(report: sys.UnraisableHookArgs, default=sys.unraisableho
         default(report)
 
 
-def install_handlers() -> None:
-    """From now on, SIGINT raises ``KeyboardInterrupt`` and SIGTERM ``Terminated``, and each is remembered for
-    ``raise_if_requested``."""
-    signal.signal(signal.SIGINT, _on_stop_signal)
-    signal.signal(signal.SIGTERM, _on_stop_signal)
+def install_handlers(signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+    """From now on, each of ``signals`` raises its exception (SIGINT ``KeyboardInterrupt``, SIGTERM ``Terminated``)
+    and is remembered for ``raise_if_requested``."""
+    for signal_number in signals:
+        signal.signal(signal_number, _on_stop_signal)
     sys.unraisablehook = _unless_a_lost_stop
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from deep_bottleneck.batch.experiment_batch import PlannedExperiment, experiment_command
 from deep_bottleneck.parent_watch import signal_on_parent_death
+from deep_bottleneck.stop_request import install_handlers, raise_if_requested
 from deep_bottleneck.store.file_store import default_runs_dir
 from deep_bottleneck.store.run_folder import RunFolder
 from deep_bottleneck.store.run_liveness import mark_dead
@@ -157,8 +158,10 @@ class LocalBatch:
         waiting = [index for index, item in enumerate(planned) if item.runnable]
         running: dict[int, _Running] = {}
         last_progress = time.monotonic()
+        install_handlers((signal.SIGINT,))
         try:
             while waiting or running:
+                raise_if_requested()
                 if time.monotonic() - last_progress >= PROGRESS_SECONDS:
                     last_progress = time.monotonic()
                     self._print_progress(running.values())
