@@ -182,7 +182,7 @@ def usable_checkpoints(folder: RunFolder, units: list[list[int]]) -> dict[int, N
     found: dict[int, NetworkCheckpoint] = {}
     for unit in units:
         path = folder.checkpoint_file(unit)
-        described = f"repetition{'s' if len(unit) > 1 else ''} {unit[0]}" + (f"-{unit[-1]}" if len(unit) > 1 else "")
+        described = _repetitions_named(unit)
         if not path.is_file():
             LOGGER.info("Resumed run: %s start from the first epoch (no checkpoint).", described)
             continue
