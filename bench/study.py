@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/study.py                       # 50 repetitions, binning + KDE upper + KDE lower + planes
     .venv/bin/python bench/study.py --runs 5 --reference e4be018   # also check every measure against that commit
-    .venv/bin/python bench/study.py --weights-only        # store_activations=false: disk in megabytes
+    .venv/bin/python bench/study.py --weights-only        # weights, not activations, and sparse metrics: megabytes
     .venv/bin/python bench/study.py --runs 5 --epochs 400 --t1-epochs 400   # a quick look, ratios to T1 at 400 epochs
 
 First measures T1: the hand-written ``jax.jit`` loop of ``bench/training_speed.py`` training one canonical network
@@ -36,6 +36,15 @@ def folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
+def disk_by_part(run_dir: Path) -> str:
+    """The run folder's bytes by what holds them: activation files, metrics, measures, the rest."""
+    parts = {"activation files": folder_bytes(run_dir / "activations"),
+             "metrics.json": (run_dir / "metrics.json").stat().st_size,
+             "information_measures.csv": (run_dir / "information_measures.csv").stat().st_size}
+    parts["the rest"] = folder_bytes(run_dir) - sum(parts.values())
+    return ", ".join(f"{name} {size / 2**20:.1f}" for name, size in parts.items())
+
+
 def measure_t1(epochs: int) -> float:
     """T1 in a child process (its JAX does not share this process's memory or threads with the experiment)."""
     import subprocess
@@ -54,7 +63,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=50, help="repetitions (seeds 0 .. runs-1)")
     parser.add_argument("--epochs", type=int, default=None, help="override the experiment's 8000 epochs")
     parser.add_argument("--t1-epochs", type=int, default=8000, help="epochs of the T1 loop (8000 defines T1)")
-    parser.add_argument("--weights-only", action="store_true", help="store_activations=false")
+    parser.add_argument("--weights-only", action="store_true",
+                        help="store_activations=false repetition_metrics=snapshot_epochs (a study's lean storage)")
     parser.add_argument("--one-at-a-time", action="store_true", help="batched_repetitions=false (the old path)")
     parser.add_argument("--reference", metavar="COMMIT", help="compare every measure with this commit's code")
     args = parser.parse_args()
@@ -66,7 +76,7 @@ def main() -> int:
     print(f"{name} (hand-written jax.jit loop, one canonical network, {epochs} epochs){note}: {t1:.1f} s; "
           f"the ratios below are to it")
     overrides = [f"n_runs={args.runs}"] + ([f"epochs={args.epochs}"] if args.epochs else [])
-    overrides += ["store_activations=False"] if args.weights_only else []
+    overrides += ["store_activations=False", "repetition_metrics=snapshot_epochs"] if args.weights_only else []
     overrides += ["batched_repetitions=False"] if args.one_at_a_time else []
     with tempfile.TemporaryDirectory(prefix="study-") as workdir:
         workdir = Path(workdir)
@@ -84,6 +94,7 @@ def main() -> int:
         print(f"wall time (command line, start to end): {wall:.1f} s = {wall / t1:.2f} T1")
         print(f"peak memory (process tree): {peak / 2**30:.2f} GiB")
         print(f"disk written (run folder): {disk / 2**20:.1f} MiB ({disk / 2**20 / args.runs:.2f} MiB per repetition)")
+        print(f"  by part (MiB): {disk_by_part(run_dir)}")
         print(f"repetitions (training with estimation alongside): {seconds['repetitions']:.1f} s = "
               f"{seconds['repetitions'] / t1:.2f} T1")
         print(f"  training (longest worker): {training:.1f} s = {training / t1:.2f} T1")

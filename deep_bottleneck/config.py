@@ -23,6 +23,8 @@ from deep_bottleneck.errors import ConfigError, ConfigWarning, PluginError, clos
 from deep_bottleneck.snapshot_schedule import SCHEDULES
 
 MI_SPLITS = ("training", "test", "full_dataset")
+#: Values of ``repetition_metrics``: which epochs' metrics of each repetition are stored.
+REPETITION_METRICS = ("every_epoch", "snapshot_epochs")
 DEPRECATED_KEYS = {"regularization": "it was never used by the original framework either"}
 #: Keys whose value is an object of a plug-in's arguments, checked by the plug-in, not key by key here.
 FREE_FORM_KEYS = ("estimator_args", "dataset_args", "model_args")
@@ -325,6 +327,7 @@ KEY_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "parallel_runs": _optional_positive_int,
     "batched_repetitions": _boolean,
     "store_activations": _boolean,
+    "repetition_metrics": _choice(*REPETITION_METRICS),
     "seed": _integer,
     "snapshot_schedule": _choice(*SCHEDULES),
     "n_log_snapshots": _positive_int,
@@ -378,6 +381,10 @@ KEY_DESCRIPTIONS: dict[str, str] = {
                          "command line) only the weights at each snapshot (and the rows and the model to recompute "
                          "the activations from) are stored, a few hundred kB per canonical repetition, and "
                          "re-estimation and the plots recompute the activations",
+    "repetition_metrics": "which epochs' training and validation metrics of each repetition are stored "
+                          "(`run_<k>.<name>` when `n_runs > 1`): every epoch, or only the snapshot epochs and the "
+                          "last epoch (`snapshot_epochs`, 231 of 8000 epochs with the stepped schedule: for studies "
+                          "of many repetitions); their mean over the repetitions is stored at every epoch either way",
     "seed": "seed of everything random",
     "snapshot_schedule": "which epochs are recorded: `stepped` (every epoch < 50, every 2nd < 100, every 20th < "
                          "2000, then every 100th) or `log` (about `n_log_snapshots` epochs spaced evenly on a log "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Collection
 
 import keras
 import pandas as pd
@@ -56,11 +56,15 @@ class MetricsOverRuns:
     Args:
         log_scalar: Receives metric name, value and the 0-based epoch.
         n_runs: Number of repetitions.
+        repetition_epochs: The epochs at which each repetition's own metrics (``run_<k>.<name>``) are logged, or
+            None for every epoch; the mean is logged at every epoch either way, and ``rows`` keeps every value.
     """
 
-    def __init__(self, log_scalar: Callable[[str, float, int], None], n_runs: int) -> None:
+    def __init__(self, log_scalar: Callable[[str, float, int], None], n_runs: int,
+                 repetition_epochs: Collection[int] | None = None) -> None:
         self.log_scalar = log_scalar
         self.n_runs = n_runs
+        self.repetition_epochs = None if repetition_epochs is None else frozenset(int(e) for e in repetition_epochs)
         self._values: dict[str, dict[int, dict[int, float]]] = {}
         #: ``(run, name, epoch, value)`` of everything logged, for the plots.
         self.rows: list[tuple[int, str, int, float]] = []
@@ -75,7 +79,8 @@ class MetricsOverRuns:
         if self.n_runs == 1:
             self.log_scalar(name, value, step)
             return
-        self.log_scalar(f"run_{run}.{name}", value, step)
+        if self.repetition_epochs is None or step in self.repetition_epochs:
+            self.log_scalar(f"run_{run}.{name}", value, step)
         reached = self._values.setdefault(name, {}).setdefault(step, {})
         reached[run] = value
         if len(reached) == self.n_runs:

@@ -51,6 +51,7 @@ from deep_bottleneck.run.metrics_logger import MetricsOverRuns
 from deep_bottleneck.run.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.run.repetition import RepetitionResult, run_repetition
 from deep_bottleneck.run.repetition_group import batching_refusal, run_repetitions_together
+from deep_bottleneck.snapshot_schedule import snapshot_epochs
 from deep_bottleneck.store.run_folder import MEASURES_FILE, RunFolder
 
 #: XLA settings of worker processes: one thread per operation, since the nets are too small to share
@@ -324,6 +325,14 @@ def _group_in_worker(settings: dict[str, Any], runs: list[int], folder: RunFolde
         report=(lambda text: channel.put(("line", text))) if lines else None, resume=resume)
 
 
+def _repetition_metric_epochs(settings: dict[str, Any]) -> list[int] | None:
+    """The epochs at which each repetition's own metrics are logged (``repetition_metrics``), None for all."""
+    if settings["repetition_metrics"] == "every_epoch":
+        return None
+    recorded = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    return [*recorded.tolist(), settings["epochs"] - 1]
+
+
 def run_experiment(
     config: dict[str, Any],
     output_dir: Path,
@@ -362,7 +371,7 @@ def run_experiment(
     release_freed_memory()
 
     result = ExperimentResult(measures=pd.DataFrame(), measures_path=folder.measures_file)
-    metrics = MetricsOverRuns(log_scalar, settings["n_runs"])
+    metrics = MetricsOverRuns(log_scalar, settings["n_runs"], _repetition_metric_epochs(settings))
     frames: list[pd.DataFrame] = []
     failure: BaseException | None = None
     started = time.perf_counter()

@@ -39,6 +39,25 @@ def test_run_from_another_folder_is_stored_with_metrics_and_artifacts(project_ro
         "an output is stored twice in the run folder"
 
 
+def test_a_study_can_store_each_repetitions_metrics_at_its_snapshot_epochs_only(project_root, python, tmp_path):
+    from deep_bottleneck.snapshot_schedule import snapshot_epochs
+
+    runs = tmp_path / "runs"
+    done = run_experiment_script(project_root, python, tmp_path, runs, "epochs=20", "architecture=[4]", "n_runs=2",
+                                 "snapshot_schedule=log", "n_log_snapshots=4", "repetition_metrics=snapshot_epochs")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((runs / "1" / "metrics.json").read_text())
+    recorded = sorted({*snapshot_epochs("log", 20, 4).tolist(), 19})
+    assert len(recorded) < 20
+    for name in ("training.loss", "training.accuracy", "validation.loss", "validation.accuracy"):
+        assert metrics[f"run_0.{name}"]["steps"] == metrics[f"run_1.{name}"]["steps"] == recorded
+        assert metrics[name]["steps"] == list(range(20))
+        mean_at = dict(zip(metrics[name]["steps"], metrics[name]["values"]))
+        for epoch, first, second in zip(recorded, metrics[f"run_0.{name}"]["values"],
+                                        metrics[f"run_1.{name}"]["values"]):
+            assert mean_at[epoch] == (first + second) / 2
+
+
 def test_unknown_key_is_rejected_before_a_run_starts(project_root, python, tmp_path):
     runs = tmp_path / "runs"
     done = run_experiment_script(project_root, python, tmp_path, runs, "epoch=3")
