@@ -1,6 +1,7 @@
 """Writing record files whole or not at all: a temporary file beside the target, then a rename.
 
 A reader (or a run that is killed mid-write) sees either the previous content or the new one, never a cut file.
+Threads of one process (Sacred's heartbeat and the run) write one path one at a time: they share its temporary file.
 A write that fails (disk full, read-only folder, file-size limit) raises ``RecordWriteError`` naming the path and
 the reason, and leaves the previous content in place.
 """
@@ -12,6 +13,7 @@ import os
 import re
 import resource
 import shutil
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -38,23 +40,44 @@ def reported_write_failures(path: str | Path) -> Iterator[None]:
         raise write_failure(path, exc) from None
 
 
+_locks_of_paths: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _forget_locks_in_child() -> None:
+    # A lock another thread held when the process forked would stay held in the child.
+    global _locks_guard
+    _locks_of_paths.clear()
+    _locks_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
+def _lock_of(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks_of_paths.setdefault(os.path.abspath(path), threading.Lock())
+
+
 def replace_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary path)``, then rename the temporary file to ``path``.
+    """Call ``write(temporary path)``, then rename the temporary file to ``path``; other threads of this process
+    that replace the same path wait until it is done.
 
     Raises:
         RecordWriteError: The write or the rename failed; ``path`` keeps its previous content.
     """
     path = Path(path)
     temporary = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise write_failure(path, exc) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with _lock_of(path):
+        try:
+            write(temporary)
+            os.replace(temporary, path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise write_failure(path, exc) from None
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
 
 def write_text_atomically(path: str | Path, text: str) -> None:

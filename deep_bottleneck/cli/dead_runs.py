@@ -15,13 +15,13 @@ from pathlib import Path
 from deep_bottleneck.errors import DamagedFileError
 from deep_bottleneck.store.file_store import default_runs_dir
 from deep_bottleneck.store.mongo import mongo_client, redact, settings_from_environment, unreachable_reason
-from deep_bottleneck.store.run_folder import RUN_RECORD, RunFolder
+from deep_bottleneck.store.run_folder import RUN_RECORD, RunFolder, numbered_run_folders
 from deep_bottleneck.store.run_liveness import dead_reason, mark_dead, mark_dead_in_mongo
 
 
 def _file_store_runs(runs_dir: Path) -> list[tuple[RunFolder, dict]]:
     runs = []
-    for path in sorted((p for p in runs_dir.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)):
+    for path in numbered_run_folders(runs_dir):
         folder = RunFolder(path)
         try:
             run = folder.read_record(RUN_RECORD)

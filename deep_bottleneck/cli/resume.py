@@ -19,7 +19,7 @@ from deep_bottleneck.cli.sacred_command_line import run_command_line
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 from deep_bottleneck.store.file_store import check_runs_dir, default_runs_dir
 from deep_bottleneck.store.mongo import reachable, settings_from_environment
-from deep_bottleneck.store.run_folder import CONFIG_RECORD, RUN_RECORD, RunFolder
+from deep_bottleneck.store.run_folder import CONFIG_RECORD, RUN_RECORD, RunFolder, numbered_run_folders
 from deep_bottleneck.store.run_liveness import resume_refusal
 
 USAGE = "experiment.py resume RUN_ID [--mongo_url URL] [--mongo_db NAME]"
@@ -28,7 +28,7 @@ USAGE = "experiment.py resume RUN_ID [--mongo_url URL] [--mongo_db NAME]"
 def _stored_run(runs_dir: Path, run_id: str) -> tuple[RunFolder, dict, dict]:
     folder = RunFolder(runs_dir / run_id)
     if not run_id.isdigit() or not folder.has_run():
-        ids = sorted((p.name for p in runs_dir.iterdir() if p.name.isdigit()), key=int) if runs_dir.is_dir() else []
+        ids = [folder.name for folder in numbered_run_folders(runs_dir)]
         raise ConfigError(f"The file store {runs_dir} holds no run {run_id!r}.{closest_match_hint(run_id, ids)}"
                           f" Give the id of a run folder there (set $DEEP_BOTTLENECK_RUNS_DIR for another store).")
     run = folder.read_record(RUN_RECORD)

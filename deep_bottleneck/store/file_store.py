@@ -15,7 +15,7 @@ from sacred.serializer import flatten
 
 from deep_bottleneck.errors import ConfigError, RecordWriteError
 from deep_bottleneck.record_file import reported_write_failures, write_text_atomically
-from deep_bottleneck.store.run_folder import ID_LOCK_FILE
+from deep_bottleneck.store.run_folder import ID_LOCK_FILE, numbered_run_folders
 
 logger = logging.getLogger("deep_bottleneck.runs")
 
@@ -53,14 +53,13 @@ def check_runs_dir(runs_dir: Path) -> None:
 def check_free_run_id(runs_dir: Path, run_id: str) -> None:
     """Raise ``ConfigError`` when the file store already holds a run ``run_id`` (Sacred's ``--id``)."""
     if (Path(runs_dir) / str(run_id)).exists():
-        taken = sorted(int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit())
         raise ConfigError(f"--id {run_id}: the file store {runs_dir} already holds run {run_id}; leave --id out to "
-                          f"get the next free id ({max(taken, default=0) + 1}).")
+                          f"get the next free id ({largest_folder_run_id(runs_dir) + 1}).")
 
 
 def largest_folder_run_id(runs_dir: Path) -> int:
     """The largest numbered run folder in a file store (0 when there is none)."""
-    return max((int(p.name) for p in Path(runs_dir).iterdir() if p.name.isdigit() and p.is_dir()), default=0)
+    return max((int(folder.name) for folder in numbered_run_folders(runs_dir)), default=0)
 
 
 class FileStore(FileStorageObserver):

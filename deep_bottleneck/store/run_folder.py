@@ -35,6 +35,16 @@ CAPTURED_OUTPUT = "cout.txt"
 ID_LOCK_FILE = ".run-ids.lock"
 
 
+def numbered_run_folders(runs_dir: Path) -> list[Path]:
+    """The run folders of a file store named by a number (the ids Sacred gives), in the order of their ids; none
+    when ``runs_dir`` is not a folder."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    return sorted((path for path in runs_dir.iterdir() if path.name.isdigit() and path.is_dir()),
+                  key=lambda path: int(path.name))
+
+
 def repetition_index(path: Path) -> int:
     """The repetition a per-repetition file (``run_<k>.h5``, ``run_<k>.csv``) belongs to."""
     return int(Path(path).stem.split("_")[-1])
