@@ -55,10 +55,12 @@ class CohortReport:
 
 def config_updates(run: Experiment, written: dict[str, Any]) -> dict[str, Any]:
     """The config values of ``run`` that differ from its member's config as the grid writes it (``written``, over
-    the defaults): what the command that made the run changed, e.g. ``epochs`` of a shortened run."""
+    the defaults): what the command that made the run changed, e.g. ``epochs`` of a shortened run. A run with
+    several ``estimators`` records their names under ``estimator``; that is not a change."""
     expected = {**default_config(), **written}
+    derived = {"estimator"} if run.config.get("estimators") else set()
     return {key: value for key, value in run.config.items()
-            if key in expected and _text(value) != _text(expected[key])}
+            if key in expected and key not in derived and _text(value) != _text(expected[key])}
 
 
 def latest_completed_by_member(experiments: Sequence[Experiment], members: Sequence[str]) -> dict[str, Experiment]:
