@@ -79,6 +79,7 @@ validate: install
 
 # A cohort of configs/cohorts/ run on this machine (members with a completed run skipped) and its results page:
 #   make cohort cohort-report COHORT=cohort_5_activation_functions [RUN_UPDATES="epochs=1500"] [COHORT_RUNS=...]
+#   [TITLE="Cohort 5: activation functions"]
 COHORT ?= cohort_5_activation_functions
 COHORT_RUNS ?= runs/cohorts
 RUN_UPDATES ?=
@@ -88,11 +89,11 @@ cohort: install
 
 cohort-report: install
 	$(BIN)/python -m deep_bottleneck.cli.cohort_report configs/cohorts/$(COHORT).json --runs_dir $(COHORT_RUNS) \
-		--out docs/results/$(COHORT).md
+		--out docs/results/$(COHORT).md $(if $(TITLE),--title "$(TITLE)")
 
 # The README's headline figure: the information planes of cohort 5's tanh and ReLU members, side by side. Runs the
-# cohort first where it has no completed runs in $(COHORT_RUNS) (the figure's: RUN_UPDATES="epochs=1500
-# store_activations=False").
+# cohort first where it has no completed runs in $(COHORT_RUNS) (the figure's: COHORT_RUNS=runs/cohorts_full
+# RUN_UPDATES="store_activations=False").
 headline: install
 	$(MAKE) cohort COHORT=cohort_5_activation_functions
 	$(BIN)/python -m deep_bottleneck.cli.cohort_report configs/cohorts/cohort_5_activation_functions.json \
