@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -107,13 +108,15 @@ def reference_measures(commit: str, config: dict, workdir: Path) -> pd.DataFrame
                        capture_output=True)
 
 
-def largest_difference(measures: pd.DataFrame, reference: pd.DataFrame) -> float:
+def differences(measures: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Each (estimator, run, epoch, layer) with the larger of its |I(X;T)| and |I(T;Y)| differences, in bits."""
     keys = ["estimator", "run", "epoch", "layer"]
     joined = measures.merge(reference, on=keys, suffixes=("", "_reference"), validate="one_to_one")
     if len(joined) != len(reference) or len(joined) != len(measures):
         sys.exit(f"the two runs measured different rows: {len(measures)} vs {len(reference)}")
-    return float(max((joined["MI_XM"] - joined["MI_XM_reference"]).abs().max(),
-                     (joined["MI_YM"] - joined["MI_YM_reference"]).abs().max()))
+    difference = np.maximum((joined["MI_XM"] - joined["MI_XM_reference"]).abs(),
+                            (joined["MI_YM"] - joined["MI_YM_reference"]).abs())
+    return joined[keys].assign(difference=difference)
 
 
 def compare_with_reference(measures: pd.DataFrame, reference: str, runs: int, epochs: int | None,
@@ -122,9 +125,15 @@ def compare_with_reference(measures: pd.DataFrame, reference: str, runs: int, ep
     ``TOLERANCE_BITS``, else 1."""
     config = json.loads(CONFIG.read_text()) | {"n_runs": runs}
     config |= {"epochs": epochs} if epochs else {}
-    difference = largest_difference(measures, reference_measures(reference, config, workdir))
+    each = differences(measures, reference_measures(reference, config, workdir))
+    difference = float(each["difference"].max())
     print(f"largest difference from {reference}: {difference:.2e} bits "
-          f"({'within' if difference < TOLERANCE_BITS else 'ABOVE'} {TOLERANCE_BITS:g})")
+          f"({'within' if difference < TOLERANCE_BITS else 'ABOVE'} {TOLERANCE_BITS:g}), at "
+          f"{each.loc[each['difference'].idxmax(), ['estimator', 'run', 'epoch', 'layer']].to_dict()}")
+    by_epoch = each.groupby("epoch")["difference"].max()
+    above = by_epoch[by_epoch >= TOLERANCE_BITS]
+    print(f"  first epoch above {TOLERANCE_BITS:g}: {above.index.min() if len(above) else 'none'}; largest "
+          f"difference up to epoch 100: {by_epoch[by_epoch.index <= 100].max():.2e} bits")
     return 0 if difference < TOLERANCE_BITS else 1
 
 
