@@ -4,7 +4,8 @@ Python runs a signal handler between two steps of the main thread, wherever that
 raises inside a garbage-collector callback or a ``__del__`` (JAX registers a collector callback that runs often) is
 printed as "Exception ignored" and lost, and the run would go on training. The handlers ``install_handlers`` sets
 also remember the signal, and the training and estimation loops (and the local batch runner's loop) call
-``raise_if_requested`` at every step, which raises the lost exception again. Python's "Exception ignored" report of the lost one is not printed.
+``raise_if_requested`` at every step, which raises the lost exception again. Python's "Exception ignored" report
+of the lost one is not printed.
 
 An exception raised at an arbitrary point can also leave another thread blocked for good, and the interpreter waits
 for its threads at exit: under load, an experiment whose run was already stored as interrupted was seen never to
