@@ -104,6 +104,14 @@ class BatchedTraining:
             assign_values(model.non_trainable_variables, [value[index] for value in non_trainable])
             assign_values(model.optimizer.variables, [value[index] for value in optimizer_state])
 
+    def layer_weights(self, layers: Sequence[keras.layers.Layer]) -> list[list[list[np.ndarray]]]:
+        """The current weights of ``layers`` (layers of ``models[0]``) for every model, without copying them into the
+        models' Keras variables: per model, per layer, float32 arrays in the order of ``layer.weights``."""
+        positions = {id(variable): index for index, variable in enumerate(self.models[0].trainable_variables)}
+        stacked = [[np.asarray(self.state[0][positions[id(weight)]], dtype=np.float32) for weight in layer.weights]
+                   for layer in layers]
+        return [[[values[index] for values in layer] for layer in stacked] for index in range(len(self.models))]
+
     def activations(self, layers: Sequence[keras.layers.Layer], X: np.ndarray) -> list[list[np.ndarray]]:
         """The outputs of ``layers`` (layers of ``models[0]``) on ``X`` for every model: per model, per layer,
         float32 [N, width] (one row per input, flattened), as ``models.base.layer_activations`` gives them."""

@@ -39,8 +39,9 @@ def test_networks_trained_together_equal_each_trained_alone():
     initial = [model.get_weights() for model in models]
     together = BatchedTraining(models, training, test, 256, SEEDS)
     logs = [together.train_epoch() for _ in range(EPOCHS)]
-    together.assign()
     layers = recorded_layers(models[0])
+    weights = together.layer_weights(layers)  # read before assign: they come from the trainer's state
+    together.assign()
     activations = together.activations(layers, training.X)
     for index, seed in enumerate(SEEDS):
         keras.backend.clear_session()
@@ -55,6 +56,9 @@ def test_networks_trained_together_equal_each_trained_alone():
             assert logs[epoch][index].keys() == recorder.logs[epoch].keys()
             for key, value in recorder.logs[epoch].items():
                 assert abs(logs[epoch][index][key] - value) < TOLERANCE, (epoch, key)
+        for layer, layer_weights in zip(recorded_layers(alone), weights[index]):
+            for a, b in zip(layer.weights, layer_weights, strict=True):
+                np.testing.assert_allclose(b, np.asarray(a.value), rtol=0, atol=TOLERANCE)
         extractor = keras.Model(alone.inputs, [layer.output for layer in recorded_layers(alone)])
         for a, b in zip(layer_activations(extractor, training.X), activations[index]):
             np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE)

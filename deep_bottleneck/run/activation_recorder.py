@@ -101,11 +101,15 @@ class ActivationRecorder(keras.callbacks.Callback):
         if epoch in self.epochs_to_record:
             self.record(epoch, layer_activations(self._extractor, self.split.X))
 
-    def record(self, epoch: int, activations: Sequence[np.ndarray]) -> None:
-        """Write the snapshot of ``epoch``: the given activations [N, width] of every recorded layer and the
-        model's current weights; then hand the activations to ``on_snapshot``. ``on_epoch_end`` calls it at the
-        snapshot epochs; a trainer that computed the activations itself calls it instead."""
-        weights = [[np.asarray(weight.value, dtype=np.float32) for weight in layer.weights] for layer in self._layers]
+    def record(self, epoch: int, activations: Sequence[np.ndarray],
+               weights: Sequence[Sequence[np.ndarray]] | None = None) -> None:
+        """Write the snapshot of ``epoch``: the given activations [N, width] of every recorded layer and its
+        weights (per layer, in the order of ``layer.weights``; the model's current weights when None); then hand the
+        activations to ``on_snapshot``. ``on_epoch_end`` calls it at the snapshot epochs; a trainer that computed the
+        activations itself calls it instead."""
+        if weights is None:
+            weights = [[np.asarray(weight.value, dtype=np.float32) for weight in layer.weights]
+                       for layer in self._layers]
         self._writer.append(epoch, activations, weights)
         self.last_snapshot = (epoch, activations)
         if self.on_snapshot is not None:

@@ -162,9 +162,9 @@ def run_repetitions_together(
             progress.on_epoch_end(epoch, logs[0])
             release.on_epoch_end(epoch)
             if epoch in snapshots:
-                trainer.assign()
-                for network, activations in zip(networks, trainer.activations(layers, rows)):
-                    network.recorder.record(epoch, activations)
+                for network, activations, weights in zip(networks, trainer.activations(layers, rows),
+                                                         trainer.layer_weights(layers)):
+                    network.recorder.record(epoch, activations, weights)
             if epoch in snapshots or epoch == epochs - 1:
                 write_checkpoint(checkpoint_path, [
                     NetworkCheckpoint(network.run, state, network.recorder.n_snapshots, network.history.metrics)
