@@ -1,12 +1,16 @@
 """Several networks of one architecture trained together by one compiled program (JAX).
 
 ``BatchedTraining`` stacks the states of ``n`` compiled Keras models of the same architecture (each built from
-its own seed, so each has its own initialisation) and trains them with ``jax.vmap`` over the epoch program of
-``training.EpochProgram``: every network takes its own minibatches, in the order its own seed shuffles them, exactly
-as ``training.train`` would train it alone. The only difference from training alone is float rounding: the batched
-matrix products may sum in another order, so weights agree to float32 rounding after a few epochs
-(``tests/test_batched_training.py`` states the tolerance) and may drift apart further over thousands of epochs, as
-two runs on different machines do.
+its own seed, so each has its own initialisation) and trains them with one compiled program over the epoch program
+of ``training.EpochProgram``: every network takes its own minibatches, in the order its own seed shuffles them, exactly
+as ``training.train`` would train it alone.
+
+On the CPU the program runs the networks one after another inside it (``jax.lax.map``), so each network goes
+through the same operations as when ``training.train`` trains it alone: its weights, metrics and activations were
+found equal to training alone to the last bit (``tests/test_batched_training.py`` checks them within 1e-5;
+``bench/study.py --reference`` compares 8000-epoch runs). Elsewhere (a GPU) the networks are vectorised
+(``jax.vmap``): batched matrix products may sum in another order, so there they agree to float32 rounding, and may
+drift apart over thousands of epochs, as two runs on different machines do.
 
 Which models can be trained together: ``batchable_reason`` says why not (another backend, a loss Keras cannot
 name, layers other than Dense, non-trainable state such as batch normalisation's).
@@ -14,7 +18,7 @@ name, layers other than Dense, non-trainable state such as batch normalisation's
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -23,8 +27,23 @@ from deep_bottleneck.checkpoint_file import TrainingState
 from deep_bottleneck.data_split import DataSplit
 from deep_bottleneck.training import EpochProgram, assign_values, loss_function, restore
 
-#: Layer types whose stateless calls vmap over stacked weights as they run alone.
+#: Layer types whose stateless calls map over stacked weights as they run alone.
 BATCHABLE_LAYERS = ("InputLayer", "Dense")
+
+
+def each_network(function: Callable, n_stacked: int) -> Callable:
+    """``function`` of one network, made to take its first ``n_stacked`` arguments stacked over networks (leading
+    axis) and the rest shared, and to return its results stacked the same way: ``jax.lax.map`` over the networks on
+    the CPU (each network's arithmetic exactly as alone), ``jax.vmap`` on other backends."""
+    import jax
+
+    def over_networks(*arguments):
+        stacked, shared = arguments[:n_stacked], arguments[n_stacked:]
+        if jax.default_backend() == "cpu":
+            return jax.lax.map(lambda sliced: function(*sliced, *shared), stacked)
+        return jax.vmap(lambda *sliced: function(*sliced, *shared))(*stacked)
+
+    return over_networks
 
 
 def batchable_reason(model: keras.Model) -> str | None:
@@ -70,7 +89,7 @@ class BatchedTraining:
                 restore(model, start)
         self.program = programs[0]
         self.state = jax.tree.map(lambda *values: jnp.stack(values), *[p.initial_state() for p in programs])
-        self._epoch = jax.jit(jax.vmap(self.program.train_epoch, in_axes=(0, 0, None, None, None, None)))
+        self._epoch = jax.jit(each_network(self.program.train_epoch, n_stacked=2))
         self._data = tuple(jnp.asarray(a) for a in (training.X, training.Y, validation.X, validation.Y))
         self._rngs = [np.random.default_rng(seed) for seed in seeds]
         for rng, start in zip(self._rngs, starts or ()):
@@ -128,6 +147,6 @@ class BatchedTraining:
                 return values if isinstance(values, (list, tuple)) else [values]
 
             self._extractor = extractor
-            self._activations = jax.jit(jax.vmap(outputs, in_axes=(0, None)))
+            self._activations = jax.jit(each_network(outputs, n_stacked=1))
         values = [np.asarray(layer, dtype=np.float32) for layer in self._activations(self.state[0], X)]
         return [[layer[index].reshape(len(X), -1) for layer in values] for index in range(len(self.models))]

@@ -369,16 +369,14 @@ KEY_DESCRIPTIONS: dict[str, str] = {
     "family_size": "K: MI is also estimated for the family of the first K repetitions (each input passed through a "
                    "network drawn from them; see Estimators); `n_runs` is raised to K",
     "parallel_runs": "repetitions trained at the same time, each in its own process (`null`: one per core); results "
-                     "do not depend on it (with `batched_repetitions`, one group of repetitions per process: a "
-                     "group's matrix products round by its size, so results agree to float32 rounding, not bit for "
-                     "bit)",
+                     "do not depend on it (with `batched_repetitions`, one group of repetitions per process; on a "
+                     "GPU a group's size may change the rounding)",
     "batched_repetitions": "train the repetitions of a plain feed-forward model (Dense layers, no callbacks, no "
                            "`plotter.snr`) on JAX together, one compiled program per worker process over its share "
-                           "of the repetitions; each repetition equals training it alone up to float32 rounding "
-                           "(tested within 1e-5 after a few epochs, MI within 1e-4 bits), and the rounding grows "
-                           "over long training (the canonical 8000 epochs: measures up to 0.18 bits apart; "
-                           "`false` reproduces earlier runs to 5e-9 bits); other models fall back to one at a time, "
-                           "said once in the log",
+                           "of the repetitions; on the CPU each repetition computes exactly what training it "
+                           "alone computes (tested within 1e-5 after a few epochs, MI within 1e-4 bits; equal to "
+                           "the last bit over the canonical 8000 epochs in `bench/study.py`), on a GPU up to float32 "
+                           "rounding; other models fall back to one at a time, said once in the log",
     "store_activations": "store every recorded layer's activations; with `false` (`store_activations=False` on the "
                          "command line) only the weights at each snapshot (and the rows and the model to recompute "
                          "the activations from) are stored, a few hundred kB per canonical repetition, and "
