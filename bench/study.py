@@ -4,6 +4,7 @@
     .venv/bin/python bench/study.py --runs 5 --reference e4be018   # also check every measure against that commit
     .venv/bin/python bench/study.py --weights-only        # weights, not activations, and sparse metrics: megabytes
     .venv/bin/python bench/study.py --runs 5 --epochs 400 --t1-epochs 400   # a quick look, ratios to T1 at 400 epochs
+    .venv/bin/python bench/study.py --parallel-runs 1     # one worker process for all (bench/gpu_study.py on a GPU)
 
 First measures T1: the hand-written ``jax.jit`` loop of ``bench/training_speed.py`` training one canonical network
 (one step per batch, activations written at the stepped schedule) for ``--t1-epochs`` (8000) epochs, in this
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +47,12 @@ def disk_by_part(run_dir: Path) -> str:
     return ", ".join(f"{name} {size / 2**20:.1f}" for name, size in parts.items())
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children and the descendants they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure_t1(epochs: int) -> float:
     """T1 in a child process (its JAX does not share this process's memory or threads with the experiment)."""
     import subprocess
@@ -67,6 +75,8 @@ def main() -> int:
                         help="store_activations=false repetition_metrics=snapshot_epochs (a study's lean storage)")
     parser.add_argument("--one-at-a-time", action="store_true", help="batched_repetitions=false (the old path)")
     parser.add_argument("--reference", metavar="COMMIT", help="compare every measure with this commit's code")
+    parser.add_argument("--parallel-runs", type=int, default=None,
+                        help="parallel_runs (worker processes; default one per core)")
     args = parser.parse_args()
 
     epochs = args.epochs or 8000
@@ -78,9 +88,12 @@ def main() -> int:
     overrides = [f"n_runs={args.runs}"] + ([f"epochs={args.epochs}"] if args.epochs else [])
     overrides += ["store_activations=False", "repetition_metrics=snapshot_epochs"] if args.weights_only else []
     overrides += ["batched_repetitions=False"] if args.one_at_a_time else []
+    overrides += [f"parallel_runs={args.parallel_runs}"] if args.parallel_runs else []
     with tempfile.TemporaryDirectory(prefix="study-") as workdir:
         workdir = Path(workdir)
+        cpu_before = children_cpu_seconds()
         wall, peak, run_dir = run_experiment(PROJECT_ROOT, workdir / "runs", [str(CONFIG), *overrides])
+        cpu = children_cpu_seconds() - cpu_before
         disk = folder_bytes(run_dir)
         seconds = json.loads((run_dir / "run.json").read_text())["result"]["seconds"]
         measures = pd.read_csv(run_dir / "information_measures.csv")
@@ -92,6 +105,7 @@ def main() -> int:
               f"estimators {', '.join(measures['estimator'].unique())}"
               f"{', weights only' if args.weights_only else ''}{', one at a time' if args.one_at_a_time else ''}")
         print(f"wall time (command line, start to end): {wall:.1f} s = {wall / t1:.2f} T1")
+        print(f"CPU time (process tree, user + system): {cpu:.1f} s, {cpu / wall:.2f} cores busy on average")
         print(f"peak memory (process tree): {peak / 2**30:.2f} GiB")
         print(f"disk written (run folder): {disk / 2**20:.1f} MiB ({disk / 2**20 / args.runs:.2f} MiB per repetition)")
         print(f"  by part (MiB): {disk_by_part(run_dir)}")
