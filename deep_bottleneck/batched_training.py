@@ -6,11 +6,11 @@ of ``training.EpochProgram``: every network takes its own minibatches, in the or
 as ``training.train`` would train it alone.
 
 On the CPU the program runs the networks one after another inside it (``jax.lax.map``), so each network goes
-through the same operations as when ``training.train`` trains it alone: its weights, metrics and activations were
-found equal to training alone to the last bit (``tests/test_batched_training.py`` checks them within 1e-5;
-``bench/study.py --reference`` compares 8000-epoch runs). Elsewhere (a GPU) the networks are vectorised
-(``jax.vmap``): batched matrix products may sum in another order, so there they agree to float32 rounding, and may
-drift apart over thousands of epochs, as two runs on different machines do.
+through the same operations as when ``training.train`` trains it alone (``tests/test_batched_training.py`` checks
+weights, metrics and activations within 1e-5; ``bench/study.py --reference`` compares the measures of 8000-epoch
+runs). Elsewhere (a GPU) the networks are vectorised (``jax.vmap``): batched matrix products may sum in another
+order, so there they agree to float32 rounding, and may drift apart over thousands of epochs, as two runs on
+different machines do.
 
 Which models can be trained together: ``batchable_reason`` says why not (another backend, a loss Keras cannot
 name, layers other than Dense, non-trainable state such as batch normalisation's).

@@ -373,10 +373,10 @@ KEY_DESCRIPTIONS: dict[str, str] = {
                      "GPU a group's size may change the rounding)",
     "batched_repetitions": "train the repetitions of a plain feed-forward model (Dense layers, no callbacks, no "
                            "`plotter.snr`) on JAX together, one compiled program per worker process over its share "
-                           "of the repetitions; on the CPU each repetition computes exactly what training it "
-                           "alone computes (tested within 1e-5 after a few epochs, MI within 1e-4 bits; equal to "
-                           "the last bit over the canonical 8000 epochs in `bench/study.py`), on a GPU up to float32 "
-                           "rounding; other models fall back to one at a time, said once in the log",
+                           "of the repetitions; on the CPU each repetition runs exactly the operations of training "
+                           "it alone (tested within 1e-5 after a few epochs, MI within 1e-4 bits; the canonical 8000 "
+                           "epochs in `bench/study.py`: within 5e-9 bits of runs one at a time), on a GPU it agrees "
+                           "up to float32 rounding; other models fall back to one at a time, said once in the log",
     "store_activations": "store every recorded layer's activations; with `false` (`store_activations=False` on the "
                          "command line) only the weights at each snapshot (and the rows and the model to recompute "
                          "the activations from) are stored, a few hundred kB per canonical repetition, and "

@@ -11,8 +11,8 @@ from deep_bottleneck.models.base import layer_activations, recorded_layers
 from deep_bottleneck.run.repetition import set_random_seed
 from deep_bottleneck.training import train
 
-#: Largest difference allowed between a network trained together and alone, after EPOCHS epochs. On the CPU they
-#: were observed equal to the last bit; vectorised on a GPU, matrix products may round differently (~1e-7).
+#: Largest difference allowed between a network trained together and alone, after EPOCHS epochs. On the CPU the
+#: weights were observed equal to the last bit; vectorised (a GPU), matrix products may round differently (~1e-7).
 TOLERANCE = 1e-5
 EPOCHS = 6
 SEEDS = (3, 4, 5)
