@@ -7,8 +7,8 @@ JAX needs its CUDA build for this (``pip install -U "jax[cuda12]"`` in the proje
 first asks JAX for its default backend and says so, exiting with status 2, when it is not a GPU. Otherwise it runs
 ``bench/study.py --weights-only --parallel-runs 1`` with the given arguments: one process trains all repetitions
 together (vectorised on the GPU; ``batched_training``), its estimation threads use the machine's cores, and JAX
-allocates GPU memory as it needs it rather than most of it up front (``XLA_PYTHON_CLIENT_PREALLOCATE=false``), so
-that T1's process and the experiment's can share the GPU.
+allocates GPU memory as it needs it rather than most of it up front (``XLA_PYTHON_CLIENT_PREALLOCATE=false``): the
+experiment's main process and its worker process both start JAX on the one GPU.
 """
 
 from __future__ import annotations

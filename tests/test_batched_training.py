@@ -56,7 +56,7 @@ def test_networks_trained_together_equal_each_trained_alone():
             assert logs[epoch][index].keys() == recorder.logs[epoch].keys()
             for key, value in recorder.logs[epoch].items():
                 assert abs(logs[epoch][index][key] - value) < TOLERANCE, (epoch, key)
-        for layer, layer_weights in zip(recorded_layers(alone), weights[index]):
+        for layer, layer_weights in zip(recorded_layers(alone), weights[index], strict=True):
             for a, b in zip(layer.weights, layer_weights, strict=True):
                 np.testing.assert_allclose(b, np.asarray(a.value), rtol=0, atol=TOLERANCE)
         extractor = keras.Model(alone.inputs, [layer.output for layer in recorded_layers(alone)])
