@@ -20,16 +20,17 @@ def main() -> int:
     parser.epilog = "Options may also be written with hyphens (--data-dir)."
     args = parser.parse_args(with_documented_spellings(sys.argv[1:], ("--data_dir",)))
     server = LocalMongoServer(Path(args.data_dir).resolve(), args.port)
+    # Interrupts stop the server even where this command inherited them ignored (a script's background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
         server.start()
+        print(f"MongoDB (SecantusDB) is serving {Path(args.data_dir).resolve()} at {server.url}", flush=True)
+        print(f"Use it with: export DEEP_BOTTLENECK_MONGO_URL={server.url}   (Ctrl-C stops the server)", flush=True)
+        code = server.process.wait()
     except DeepBottleneckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"MongoDB (SecantusDB) is serving {Path(args.data_dir).resolve()} at {server.url}", flush=True)
-    print(f"Use it with: export DEEP_BOTTLENECK_MONGO_URL={server.url}   (Ctrl-C stops the server)", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    try:
-        code = server.process.wait()
     except KeyboardInterrupt:
         print("stopping the server ...", flush=True)
         return 0

@@ -3,16 +3,21 @@ import subprocess
 from pathlib import Path
 
 import pymongo
+import pytest
 
 from deep_bottleneck.store.mongo import unreachable_reason
 from tests.conftest import PROJECT_ROOT, free_port
 
 
-def test_command_prints_the_url_serves_and_stops_cleanly_on_interrupt(python, tmp_path):
+@pytest.mark.parametrize("inherited_interrupts", ["handled", "ignored"])
+def test_command_prints_the_url_serves_and_stops_cleanly_on_interrupt(python, tmp_path, inherited_interrupts):
+    # A non-interactive shell starts its background jobs with SIGINT ignored; the command stops on it all the same.
     port = free_port()
-    process = subprocess.Popen(
-        [python, "-m", "deep_bottleneck.cli.mongo_server", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [python, "-m", "deep_bottleneck.cli.mongo_server", "--data-dir", str(tmp_path / "data"), "--port",
+               str(port)]
+    if inherited_interrupts == "ignored":
+        command = ["sh", "-c", "trap '' INT; exec \"$@\"", "sh", *command]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first_line = process.stdout.readline()
         assert f"mongodb://127.0.0.1:{port}/" in first_line
