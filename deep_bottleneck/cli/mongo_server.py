@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
 from deep_bottleneck.cli.spellings import with_documented_spellings
 from deep_bottleneck.errors import DeepBottleneckError
+from deep_bottleneck.stop_request import install_handlers
 from deep_bottleneck.store.local_server import LocalMongoServer
 from deep_bottleneck.store.local_server import __doc__ as USAGE
 
@@ -20,9 +20,8 @@ def main() -> int:
     parser.epilog = "Options may also be written with hyphens (--data-dir)."
     args = parser.parse_args(with_documented_spellings(sys.argv[1:], ("--data_dir",)))
     server = LocalMongoServer(Path(args.data_dir).resolve(), args.port)
-    # Interrupts stop the server even where this command inherited them ignored (a script's background job).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # SIGINT and SIGTERM stop the server, even where this command inherited them ignored (a script's background job).
+    install_handlers()
     try:
         server.start()
         print(f"MongoDB (SecantusDB) is serving {Path(args.data_dir).resolve()} at {server.url}", flush=True)
