@@ -8,7 +8,7 @@ from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile, ActivationWriter
 from deep_bottleneck.errors import ConfigError, DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator import binning
-from deep_bottleneck.run.estimation import LabelledEstimator, estimate_activation_file
+from deep_bottleneck.run.estimation import estimate_activation_file, load_estimators
 from deep_bottleneck.run.pipeline import run_experiment
 
 
@@ -73,10 +73,18 @@ def test_nan_activations_name_run_epoch_and_layer(tmp_path):
 
 
 def test_estimation_in_small_chunks_and_threads_gives_the_same_result(tmp_path, short_config):
-    result = run_experiment({**short_config, "epochs": 4}, tmp_path)
+    """Rows estimated while training runs (one snapshot at a time) equal those of the activation file, in chunks
+    and threads: values, order, columns (the KDE gap and binning's Miller-Madow values) and types."""
+    estimators = [["mi_estimator.binning", {"discretization_range": 0.07, "error_bars": True}],
+                  ["mi_estimator.upper", {"discretization_range": 0.001}],
+                  ["mi_estimator.lower", {"discretization_range": 0.001}]]
+    config = {**{k: v for k, v in short_config.items() if k not in {"estimator", "discretization_range"}},
+              "epochs": 4, "estimators": estimators}
+    result = run_experiment(config, tmp_path)
+    assert {"MI_XM_kde_gap", "MI_XM_miller_madow"} <= set(result.measures.columns)
     for workers in (1, 2):
-        chunked = estimate_activation_file(LabelledEstimator("binning", binning.load(0.07)),
-                                           result.activation_paths[0], run=0, chunk_bytes=1, workers=workers)
+        chunked = estimate_activation_file(load_estimators(estimators), result.activation_paths[0], run=0,
+                                           chunk_bytes=1, workers=workers)
         pd.testing.assert_frame_equal(chunked, result.measures)
 
 
