@@ -20,7 +20,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -51,6 +51,51 @@ class TrainingState:
     finished: bool = False
 
 
+class MetricLog(Sequence):
+    """``(name, value, epoch)`` entries of one network's metrics, in the order logged, also kept as columns that
+    grow with each entry: a checkpoint written at every snapshot then stores them without converting every earlier
+    entry again.
+
+    Args:
+        entries: The entries to start from.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, float, int]] = ()) -> None:
+        self._entries: list[tuple[str, float, int]] = []
+        self._positions: dict[str, int] = {}
+        self._name = np.empty(0, dtype=np.int32)
+        self._value = np.empty(0, dtype=np.float64)
+        self._step = np.empty(0, dtype=np.int64)
+        for entry in entries:
+            self.append(*entry)
+
+    def append(self, name: str, value: float, step: int) -> None:
+        """Add one entry."""
+        count = len(self._entries)
+        if count == len(self._value):
+            room = max(1024, 2 * count)
+            self._name, self._value, self._step = (np.resize(column, room)
+                                                   for column in (self._name, self._value, self._step))
+        self._name[count] = self._positions.setdefault(name, len(self._positions))
+        self._value[count] = value
+        self._step[count] = step
+        self._entries.append((name, value, step))
+
+    def columns(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """The names in order of first appearance; each entry's position among them, value and step."""
+        count = len(self._entries)
+        return list(self._positions), self._name[:count], self._value[:count], self._step[:count]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):
+        return self._entries[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
 @dataclass
 class NetworkCheckpoint:
     """What a resumed repetition needs: its training state and what it had recorded by then.
@@ -59,7 +104,8 @@ class NetworkCheckpoint:
         run: Index of the repetition.
         state: Its training state.
         n_snapshots: Snapshots in its activation file at ``state.epoch`` (later ones are dropped on resume).
-        metrics: ``(name, value, epoch)`` of every epoch up to ``state.epoch``.
+        metrics: ``(name, value, epoch)`` of every epoch up to ``state.epoch`` (a ``MetricLog`` is written
+            fastest).
         stop_reasons: Why training stopped early, when it did.
         callback_states: The state of each callback that keeps one (``resume_state()``), by its position among
             the repetition's callbacks; JSON values.
@@ -68,7 +114,7 @@ class NetworkCheckpoint:
     run: int
     state: TrainingState
     n_snapshots: int
-    metrics: list[tuple[str, float, int]] = field(default_factory=list)
+    metrics: Sequence[tuple[str, float, int]] = field(default_factory=list)
     stop_reasons: list[str] = field(default_factory=list)
     callback_states: dict[str, Any] = field(default_factory=dict)
 
@@ -84,7 +130,8 @@ def write_checkpoint(path: str | Path, networks: Sequence[NetworkCheckpoint]) ->
     meta = []
     for index, network in enumerate(networks):
         state = network.state
-        names = list(dict.fromkeys(name for name, _, _ in network.metrics))
+        metrics = network.metrics if isinstance(network.metrics, MetricLog) else MetricLog(network.metrics)
+        names, metric_name, metric_value, metric_step = metrics.columns()
         meta.append({
             "run": int(network.run), "epoch": int(state.epoch), "shuffle_state": state.shuffle_state,
             "n_snapshots": int(network.n_snapshots), "finished": bool(state.finished),
@@ -97,10 +144,9 @@ def write_checkpoint(path: str | Path, networks: Sequence[NetworkCheckpoint]) ->
             # One buffer per part: a file of few entries is written several times faster than one of many.
             values = [np.ascontiguousarray(value) for value in getattr(state, part)]
             arrays[f"{index}.{part}"] = np.frombuffer(b"".join(value.tobytes() for value in values), dtype=np.uint8)
-        positions = {name: position for position, name in enumerate(names)}
-        arrays[f"{index}.metric_name"] = np.array([positions[name] for name, _, _ in network.metrics], dtype=np.int32)
-        arrays[f"{index}.metric_value"] = np.array([value for _, value, _ in network.metrics], dtype=np.float64)
-        arrays[f"{index}.metric_step"] = np.array([step for _, _, step in network.metrics], dtype=np.int64)
+        arrays[f"{index}.metric_name"] = metric_name
+        arrays[f"{index}.metric_value"] = metric_value
+        arrays[f"{index}.metric_step"] = metric_step
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
 

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from deep_bottleneck.checkpoint_file import NetworkCheckpoint, TrainingState, read_checkpoint, write_checkpoint
+from deep_bottleneck.checkpoint_file import (
+    MetricLog,
+    NetworkCheckpoint,
+    TrainingState,
+    read_checkpoint,
+    write_checkpoint,
+)
 from deep_bottleneck.errors import DamagedFileError
 
 
@@ -51,3 +57,15 @@ def test_a_damaged_checkpoint_is_called_damaged(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(DamagedFileError, match=f"Checkpoint {path} is damaged"):
         read_checkpoint(path)
+
+
+def test_a_growing_metric_log_is_written_as_it_stands_at_each_checkpoint(tmp_path):
+    logged = network(0, 4).metrics
+    log = MetricLog(logged[:3])
+    write_checkpoint(tmp_path / "c.npz", [NetworkCheckpoint(0, network(0, 4).state, 1, log)])
+    assert read_checkpoint(tmp_path / "c.npz")[0].metrics == logged[:3]
+    for entry in logged[3:] + [("late", 2.5, 9)] * 3000:
+        log.append(*entry)
+    write_checkpoint(tmp_path / "c.npz", [NetworkCheckpoint(0, network(0, 4).state, 1, log)])
+    assert read_checkpoint(tmp_path / "c.npz")[0].metrics == logged + [("late", 2.5, 9)] * 3000
+    assert list(log) == logged + [("late", 2.5, 9)] * 3000

@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 
 from deep_bottleneck import plugins
-from deep_bottleneck.checkpoint_file import NetworkCheckpoint, TrainingState, write_checkpoint
+from deep_bottleneck.checkpoint_file import (
+    MetricLog,
+    NetworkCheckpoint,
+    TrainingState,
+    write_checkpoint,
+)
 from deep_bottleneck.config import model_arguments
 from deep_bottleneck.data_split import DataSplit, select_mi_split
 from deep_bottleneck.errors import ConfigError
@@ -125,10 +130,10 @@ class MetricsHistory:
     def __init__(self, log_metric: Callable[[str, float, int], None],
                  earlier: list[tuple[str, float, int]] | None = None) -> None:
         self.log_metric = log_metric
-        self.metrics: list[tuple[str, float, int]] = list(earlier or [])
+        self.metrics = MetricLog(earlier or [])
 
     def __call__(self, name: str, value: float, step: int) -> None:
-        self.metrics.append((name, value, step))
+        self.metrics.append(name, value, step)
         self.log_metric(name, value, step)
 
 
