@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import numpy as np
 
 SCHEDULES = ("stepped", "log")
@@ -41,3 +43,8 @@ def snapshot_epochs(schedule: str, epochs: int, n_log_snapshots: int = 100) -> n
     if schedule == "log":
         return log_epochs(epochs, n_log_snapshots)
     raise ValueError(f"Unknown snapshot schedule {schedule!r}; use one of {SCHEDULES}.")
+
+
+def recorded_epochs(settings: Mapping[str, Any]) -> np.ndarray:
+    """The epochs a run with ``settings`` (its ``snapshot_schedule``, ``epochs`` and ``n_log_snapshots``) records."""
+    return snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.config import validate_config
+from deep_bottleneck.snapshot_schedule import recorded_epochs, snapshot_epochs
 
 
 def test_stepped_schedule_matches_the_original():
@@ -29,3 +30,11 @@ def test_log_schedule_is_sorted_unique_and_spans_training():
 def test_unknown_schedule_is_rejected():
     with pytest.raises(ValueError, match="Unknown snapshot schedule"):
         snapshot_epochs("linear", 10)
+
+
+def test_a_runs_recorded_epochs_follow_its_settings():
+    defaults = validate_config({"epochs": 300})
+    assert list(recorded_epochs(defaults)) == list(snapshot_epochs(defaults["snapshot_schedule"], 300))
+    logged = validate_config({"epochs": 300, "snapshot_schedule": "log", "n_log_snapshots": 7})
+    assert list(recorded_epochs(logged)) == list(snapshot_epochs("log", 300, n_log_snapshots=7))
+    assert len(recorded_epochs(logged)) < len(recorded_epochs(defaults))

@@ -51,7 +51,7 @@ from deep_bottleneck.run.metrics_logger import MetricsOverRuns
 from deep_bottleneck.run.network_family import FAMILY_PREFIX, estimate_family
 from deep_bottleneck.run.repetition import RepetitionResult, run_repetition
 from deep_bottleneck.run.repetition_group import batching_refusal, run_repetitions_together
-from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.snapshot_schedule import recorded_epochs
 from deep_bottleneck.store.run_folder import MEASURES_FILE, RunFolder
 
 #: XLA settings of worker processes: one thread per operation, since the nets are too small to share
@@ -329,7 +329,7 @@ def _repetition_metric_epochs(settings: dict[str, Any]) -> list[int] | None:
     """The epochs at which each repetition's own metrics are logged (``repetition_metrics``), None for all."""
     if settings["repetition_metrics"] == "every_epoch":
         return None
-    recorded = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    recorded = recorded_epochs(settings)
     return [*recorded.tolist(), settings["epochs"] - 1]
 
 

@@ -34,7 +34,7 @@ from deep_bottleneck.run.activation_recorder import ActivationRecorder
 from deep_bottleneck.run.estimation import BackgroundEstimation, load_estimators
 from deep_bottleneck.run.gradient_statistics import GradientStatisticsRecorder
 from deep_bottleneck.run.metrics_logger import MetricsLogger
-from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.snapshot_schedule import recorded_epochs
 from deep_bottleneck.store.run_folder import RunFolder
 from deep_bottleneck.training import train
 
@@ -166,7 +166,7 @@ def run_repetition(settings: dict[str, Any], run: int, folder: RunFolder,
     collected: list[tuple[str, float, int]] = []
     estimators = load_estimators(settings["estimators"])
     activation_path = folder.activation_file(run)
-    epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    epochs_to_record = recorded_epochs(settings)
     estimation = BackgroundEstimation(estimators, mi_split.y, run, expected_snapshots=len(epochs_to_record))
     description = f"run {run + 1}/{settings['n_runs']}"
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record, activation_path,

@@ -33,7 +33,7 @@ from deep_bottleneck.run.repetition import (
     set_random_seed,
     warn_about_dead_layers,
 )
-from deep_bottleneck.snapshot_schedule import snapshot_epochs
+from deep_bottleneck.snapshot_schedule import recorded_epochs
 from deep_bottleneck.stop_request import raise_if_requested
 from deep_bottleneck.store.run_folder import RunFolder
 
@@ -79,7 +79,7 @@ def _network(settings: dict[str, Any], run: int, folder: RunFolder,
     training, test = plugins.load_plugin("dataset", settings["dataset"], **settings["dataset_args"])
     mi_split = select_mi_split(training, test, settings["calculate_mi_for"])
     model = build_model(settings, training)
-    epochs_to_record = snapshot_epochs(settings["snapshot_schedule"], settings["epochs"], settings["n_log_snapshots"])
+    epochs_to_record = recorded_epochs(settings)
     estimation = BackgroundEstimation(load_estimators(settings["estimators"]), mi_split.y, run,
                                       expected_snapshots=len(epochs_to_record))
     recorder = ActivationRecorder(mi_split, settings["calculate_mi_for"], epochs_to_record,
