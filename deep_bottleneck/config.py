@@ -368,8 +368,9 @@ KEY_DESCRIPTIONS: dict[str, str] = {
     "n_runs": "repetitions with seeds `seed`, `seed + 1`, ...",
     "family_size": "K: MI is also estimated for the family of the first K repetitions (each input passed through a "
                    "network drawn from them; see Estimators); `n_runs` is raised to K",
-    "parallel_runs": "repetitions trained at the same time, each in its own process (`null`: one per core); results "
-                     "do not depend on it (with `batched_repetitions`, one group of repetitions per process; on a "
+    "parallel_runs": "repetitions trained at the same time, each in its own process (`null`: one per core the "
+                     "experiment may use: all of them, or its share when `run_experiments_local.py` runs several "
+                     "experiments at once); results do not depend on it (with `batched_repetitions`, one group of repetitions per process; on a "
                      "GPU a group's size may change the rounding)",
     "batched_repetitions": "train the repetitions of a plain feed-forward model (Dense layers, no callbacks, no "
                            "`plotter.snr`) on JAX together, one compiled program per worker process over its share "

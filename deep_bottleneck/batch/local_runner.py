@@ -1,7 +1,9 @@
 """Run a batch of experiments on this machine, a few at a time, each ``experiment.py`` in a process of its own.
 
 Each experiment's output goes to a log file; every ``PROGRESS_SECONDS`` the runner prints the latest progress line of
-each running one. A failing experiment does not stop the others. Ctrl-C (SIGINT)
+each running one. A failing experiment does not stop the others. Each experiment gets an equal share of the cores
+(``cores.share_for``: the experiments running at once when it starts share them), which its default worker processes
+(``parallel_runs`` null) keep to. Ctrl-C (SIGINT)
 stops the batch: no new experiment starts, and each running one is given SIGINT, on which Sacred stores it as
 INTERRUPTED; runs already finished are untouched.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from deep_bottleneck.batch.experiment_batch import PlannedExperiment, experiment_command
+from deep_bottleneck.cores import CORES_VARIABLE, share_for
 from deep_bottleneck.parent_watch import signal_on_parent_death
 from deep_bottleneck.stop_request import install_handlers, raise_if_requested
 from deep_bottleneck.store.file_store import default_runs_dir
@@ -117,7 +120,8 @@ class LocalBatch:
         self.python = python
         self.updates = list(updates)
 
-    def _start(self, item: PlannedExperiment) -> _Running:
+    def _start(self, item: PlannedExperiment, side_by_side: int) -> _Running:
+        """Start ``item``, one of ``side_by_side`` experiments running at once, with its share of the cores."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_dir / f"{item.name}.log"
         if log.exists():  # another config file of this name, in another folder
@@ -128,6 +132,7 @@ class LocalBatch:
             # A process group of its own: Ctrl-C reaches the runner only, which passes it on once.
             # It is stopped (and stores itself as INTERRUPTED) when the runner dies, however it dies.
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       env={**os.environ, CORES_VARIABLE: str(share_for(side_by_side))},
                                        start_new_session=True, preexec_fn=_interrupted_on_parent_death)
         print(f"started  {item.name} (log: {log})", flush=True)
         return _Running(item, process, log, time.monotonic())
@@ -167,7 +172,7 @@ class LocalBatch:
                     self._print_progress(running.values())
                 while waiting and len(running) < self.jobs:
                     index = waiting.pop(0)
-                    running[index] = self._start(planned[index])
+                    running[index] = self._start(planned[index], min(self.jobs, len(running) + 1 + len(waiting)))
                 for index, job in list(running.items()):
                     if job.process.poll() is not None:
                         outcomes[index] = self._finished(running.pop(index))

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from pathlib import Path
 
 from deep_bottleneck import plugins
+from deep_bottleneck.cores import machine_cores
 from deep_bottleneck.testing.estimator_validation import (baseline_table, coverage_table, markdown_header,
                                                           markdown_row, validate, worker_pool)
 from deep_bottleneck.testing import beyond_normal
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = all_cases(quick=args.quick)
     if args.beyond_normal:
         cases += beyond_normal.mixed_cases(2000 if args.quick else 5000)
-    jobs = args.jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    jobs = args.jobs or machine_cores()
     checks = coverage_checks(names)
     seeds, rows = QUICK_COVERAGE if args.quick else FULL_COVERAGE
     with worker_pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:

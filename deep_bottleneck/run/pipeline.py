@@ -37,6 +37,7 @@ from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.checkpoint_file import NetworkCheckpoint, read_checkpoint
 from deep_bottleneck.config import changed_arguments, estimator_labels, validate_config
+from deep_bottleneck.cores import available_cores
 from deep_bottleneck.errors import DamagedFileError, RepetitionError
 from deep_bottleneck.memory import release_freed_memory
 from deep_bottleneck.mi_estimator.base import entropy_bits
@@ -84,14 +85,6 @@ def _ignore_scalar(name: str, value: float, step: int) -> None:
 
 def _ignore_artifact(path: str, name: str) -> None:
     return None
-
-
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 #: In a worker process: the queue its repetitions send metrics and progress lines through to the main process.
@@ -218,6 +211,11 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
     ``resume``, each continues from its checkpoint (``usable_checkpoints``)."""
     n_runs = settings["n_runs"]
     workers = min(n_runs, settings["parallel_runs"] or available_cores())
+    if n_runs > 1:
+        chosen = (f"parallel_runs={settings['parallel_runs']}" if settings["parallel_runs"]
+                  else f"one per core, {available_cores()} for this experiment")
+        LOGGER.info(f"The {n_runs} repetitions run in "
+                    f"{'this process' if workers == 1 else f'{workers} worker processes'} ({chosen}).")
     if settings["batched_repetitions"] and n_runs > 1:
         refusal = batching_refusal(settings)
         if refusal is None:

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pandas as pd
+
 from tests.conftest import PROJECT_ROOT, run_script
 from tests.processes import descendants, wait_until_ended
 
@@ -35,7 +37,8 @@ def test_a_grid_runs_once_a_bad_config_is_named_and_a_failing_one_does_not_stop_
                                                   "learning_rate": [0.001, 0.01]}})
     write(configs / "bad.json", {**TINY, "optimiser": "sgd"})
     # The second repetition's process dies: the experiment fails while it runs.
-    write(configs / "crash.json", {**TINY, "n_runs": 2, "callbacks": [["tests.crash_second_run_callback", {}]]})
+    write(configs / "crash.json", {**TINY, "n_runs": 2, "parallel_runs": 2,
+                                   "callbacks": [["tests.crash_second_run_callback", {}]]})
     runs = tmp_path / "runs"
     env = {"DEEP_BOTTLENECK_RUNS_DIR": str(runs)}
 
@@ -68,6 +71,34 @@ def test_a_grid_runs_once_a_bad_config_is_named_and_a_failing_one_does_not_stop_
     assert {name: status for name, (_, status) in summary_rows(second.stdout).items()} == dict.fromkeys(
         grid_names, "skipped")
     assert len(stored_runs(runs)) == 7
+
+
+def test_experiments_side_by_side_share_the_cores_and_one_alone_has_them_all_with_the_same_measures(python,
+                                                                                                     tmp_path):
+    for name in ("first", "second"):
+        write(tmp_path / "configs" / f"{name}.json", {**TINY, "n_runs": 2})
+    runs = tmp_path / "runs"
+    env = {"DEEP_BOTTLENECK_RUNS_DIR": str(runs), "DEEP_BOTTLENECK_CORES": "2"}
+
+    side_by_side = run_script(python, "run_experiments_local.py", "-d", "configs", "-j", "2", "--output", "out",
+                              cwd=tmp_path, env_updates=env)
+    alone = run_script(python, "run_experiments_local.py", "-d", "configs/first.json", "-j", "2", "--force",
+                       "--output", "out_alone", cwd=tmp_path, env_updates=env)
+
+    assert side_by_side.returncode == 0 and alone.returncode == 0, side_by_side.stdout + alone.stdout
+    logs = {log.stem: log.read_text() for log in (tmp_path / "out").glob("local-*/*.log")}
+    assert sorted(logs) == ["first", "second"]
+    for text in logs.values():
+        assert "The 2 repetitions run in this process (one per core, 1 for this experiment)." in text
+    cores = min(2, len(os.sched_getaffinity(0)))
+    (alone_log,) = (tmp_path / "out_alone").glob("local-*/first.log")
+    assert (f"The 2 repetitions run in {'this process' if cores == 1 else '2 worker processes'} "
+            f"(one per core, {cores} for this experiment)." in alone_log.read_text())
+    first_runs = [folder for status, folder in stored_runs(runs).values()
+                  if json.loads((folder / "run.json").read_text())["experiment"]["name"] == "first"]
+    assert len(first_runs) == 2
+    shared, whole = (pd.read_csv(folder / "information_measures.csv") for folder in first_runs)
+    pd.testing.assert_frame_equal(shared, whole, check_exact=False, atol=1e-4, rtol=0)
 
 
 def test_updates_after_with_reach_every_config_and_count_when_looking_for_completed_runs(python, tmp_path):
