@@ -31,7 +31,7 @@ demo: install
 	$(BIN)/python experiment.py with configs/demo.json
 
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 $(VENV)/.installed-docs: $(VENV)/.installed-dev requirements/docs.txt
 	$(BIN)/pip install --quiet -r requirements/docs.txt
