@@ -370,8 +370,8 @@ KEY_DESCRIPTIONS: dict[str, str] = {
                    "network drawn from them; see Estimators); `n_runs` is raised to K",
     "parallel_runs": "repetitions trained at the same time, each in its own process (`null`: one per core the "
                      "experiment may use: all of them, or its share when `run_experiments_local.py` runs several "
-                     "experiments at once); results do not depend on it (with `batched_repetitions`, one group of repetitions per process; on a "
-                     "GPU a group's size may change the rounding)",
+                     "experiments at once); results do not depend on it (with `batched_repetitions`, one group of "
+                     "repetitions per process; on a GPU a group's size may change the rounding)",
     "batched_repetitions": "train the repetitions of a plain feed-forward model (Dense layers, no callbacks, no "
                            "`plotter.snr`) on JAX together, one compiled program per worker process over its share "
                            "of the repetitions; on the CPU each repetition runs exactly the operations of training "

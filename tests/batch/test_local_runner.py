@@ -94,11 +94,11 @@ def test_experiments_side_by_side_share_the_cores_and_one_alone_has_them_all_wit
     (alone_log,) = (tmp_path / "out_alone").glob("local-*/first.log")
     assert (f"The 2 repetitions run in {'this process' if cores == 1 else '2 worker processes'} "
             f"(one per core, {cores} for this experiment)." in alone_log.read_text())
-    first_runs = [folder for status, folder in stored_runs(runs).values()
+    first_runs = [folder for _, folder in stored_runs(runs).values()
                   if json.loads((folder / "run.json").read_text())["experiment"]["name"] == "first"]
     assert len(first_runs) == 2
-    shared, whole = (pd.read_csv(folder / "information_measures.csv") for folder in first_runs)
-    pd.testing.assert_frame_equal(shared, whole, check_exact=False, atol=1e-4, rtol=0)
+    one, other = (pd.read_csv(folder / "information_measures.csv") for folder in first_runs)
+    pd.testing.assert_frame_equal(one, other, check_exact=False, atol=1e-4, rtol=0)
 
 
 def test_updates_after_with_reach_every_config_and_count_when_looking_for_completed_runs(python, tmp_path):
