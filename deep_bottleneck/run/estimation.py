@@ -14,7 +14,6 @@ bounds when both are configured for one noise variance; and ``exact`` (True on t
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -29,6 +28,7 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.config import estimator_labels
+from deep_bottleneck.cores import machine_cores
 from deep_bottleneck.errors import DamagedFileError, EstimationError
 from deep_bottleneck.mi_estimator.base import MutualInformationEstimator, SharedPass
 from deep_bottleneck.progress import Progress, Report
@@ -239,7 +239,7 @@ def estimate_activation_file(
         frames = []
         with Progress(len(epochs) * len(store.layer_names), f"{Path(path).name}: MI estimated for (snapshot, layer)",
                       report=report) as progress, \
-                ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+                ThreadPoolExecutor(max_workers=workers or machine_cores()) as pool:
             for task, frame in zip(tasks, pool.map(estimate_chunk, tasks)):
                 raise_if_requested()
                 frames.append(frame)

@@ -210,10 +210,11 @@ def _repetitions(settings: dict[str, Any], folder: RunFolder, metrics: MetricsOv
     """Run every repetition; yield ``(run, result or the exception it raised)`` in order of ``run``. With
     ``resume``, each continues from its checkpoint (``usable_checkpoints``)."""
     n_runs = settings["n_runs"]
-    workers = min(n_runs, settings["parallel_runs"] or available_cores())
+    cores = available_cores()
+    workers = min(n_runs, settings["parallel_runs"] or cores)
     if n_runs > 1:
         chosen = (f"parallel_runs={settings['parallel_runs']}" if settings["parallel_runs"]
-                  else f"one per core, {available_cores()} for this experiment")
+                  else f"one per core, {cores} for this experiment")
         LOGGER.info(f"The {n_runs} repetitions run in "
                     f"{'this process' if workers == 1 else f'{workers} worker processes'} ({chosen}).")
     if settings["batched_repetitions"] and n_runs > 1:

@@ -8,6 +8,7 @@ import time
 
 import pandas as pd
 
+from deep_bottleneck.cores import machine_cores
 from tests.conftest import PROJECT_ROOT, run_script
 from tests.processes import descendants, wait_until_ended
 
@@ -90,7 +91,7 @@ def test_experiments_side_by_side_share_the_cores_and_one_alone_has_them_all_wit
     assert sorted(logs) == ["first", "second"]
     for text in logs.values():
         assert "The 2 repetitions run in this process (one per core, 1 for this experiment)." in text
-    cores = min(2, len(os.sched_getaffinity(0)))
+    cores = min(2, machine_cores())
     (alone_log,) = (tmp_path / "out_alone").glob("local-*/first.log")
     assert (f"The 2 repetitions run in {'this process' if cores == 1 else '2 worker processes'} "
             f"(one per core, {cores} for this experiment)." in alone_log.read_text())
