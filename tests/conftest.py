@@ -27,6 +27,7 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 LONGEST_FILES = (
     "tests/batch/test_scheduler_jobs.py",
     "tests/test_readme.py",
+    "tests/test_compilation_cache.py",
     "tests/run/test_reestimation.py",
     "tests/cli/test_experiment.py",
     "tests/batch/test_local_runner.py",

@@ -26,6 +26,7 @@ RUNS_DIR_VARIABLE = "DEEP_BOTTLENECK_RUNS_DIR"
 #: with ``-v``, so those set are named, without their value: a MongoDB URL may hold a password.
 FORWARDED_SETTINGS = (
     "DEEP_BOTTLENECK_MONGO_URL", "DEEP_BOTTLENECK_MONGO_DB", "DEEP_BOTTLENECK_MONGO_ONLY", "KERAS_BACKEND",
+    "DEEP_BOTTLENECK_COMPILATION_CACHE",
 )
 #: Slurm job states after which a job does not run again.
 SLURM_FINAL_STATES = {"BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL", "OUT_OF_MEMORY",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from deep_bottleneck.cli.sacred_command_line import run_command_line
 from deep_bottleneck.cli.spellings import with_documented_spellings
+from deep_bottleneck.compilation_cache import use_compilation_cache
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError, closest_match_hint
 
 CONFIG_FILE_SUFFIXES = (".json", ".yaml", ".yml")
@@ -172,6 +173,7 @@ def given_run_id(options: list[str]) -> str | None:
 
 def main(argv: list[str], project_root: Path) -> int:
     """Run ``experiment.py``'s command line; return the exit status."""
+    use_compilation_cache()
     from deep_bottleneck.run.sacred_experiment import create_experiment
     from deep_bottleneck.store.file_store import check_free_run_id, check_runs_dir, default_runs_dir
     from deep_bottleneck.store.mongo import mongo_observer, settings_from_environment

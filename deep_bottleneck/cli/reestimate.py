@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from deep_bottleneck.cli.spellings import with_documented_spellings
+from deep_bottleneck.compilation_cache import use_compilation_cache
 from deep_bottleneck.errors import ConfigError, DeepBottleneckError
 from deep_bottleneck.progress import default_report
 from deep_bottleneck.run.reestimation import __doc__ as USAGE
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(with_documented_spellings(arguments, ("--runs_dir", "--mongo_url", "--mongo_db",
                                                                    "--dead_ok")))
+    use_compilation_cache()
     try:
         folder = run_folder(args.run, args.runs_dir)
         entries = parse_estimators(args.estimator)

@@ -36,6 +36,7 @@ import pandas as pd
 from deep_bottleneck import plugins
 from deep_bottleneck.activation_file import ActivationFile
 from deep_bottleneck.checkpoint_file import NetworkCheckpoint, read_checkpoint
+from deep_bottleneck.compilation_cache import use_compilation_cache
 from deep_bottleneck.config import changed_arguments, estimator_labels, validate_config
 from deep_bottleneck.cores import available_cores
 from deep_bottleneck.errors import DamagedFileError, RepetitionError
@@ -98,6 +99,7 @@ def _worker_setup(parent_pid: int, to_main_process: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _to_main_process = to_main_process
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
+    use_compilation_cache()
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
