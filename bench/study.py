@@ -11,7 +11,8 @@ First measures T1: the hand-written ``jax.jit`` loop of ``bench/training_speed.p
 invocation. Then runs ``experiment.py with configs/tishby.json n_runs=N`` in a fresh file store and prints the
 wall time, the peak memory of the whole process tree, the disk the run folder takes, the split the run recorded
 between training, estimation and plotting, and each as a ratio to T1. Shared machines vary ~2x from day to day, so
-the ratios are what compare across days.
+the ratios are what compare across days. It says whether the experiment finds its compiled programs in the
+compilation cache (``DEEP_BOTTLENECK_COMPILATION_CACHE=off`` to measure without it).
 
 With ``--reference COMMIT`` the same seeds are also run by the code of COMMIT (``bench/tishby.py``'s comparison):
 every (estimator, run, epoch, layer) measure must agree within 1e-4 bits.
@@ -66,6 +67,19 @@ def measure_t1(epochs: int) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def compilation_cache_state() -> str:
+    """Where the experiment's compiled programs come from: the cache folder and how many it holds already."""
+    import os
+
+    from deep_bottleneck.compilation_cache import cache_folder
+
+    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or cache_folder()
+    if folder is None:
+        return "off (every process compiles its programs)"
+    held = len(list(Path(folder).glob("*-cache"))) if Path(folder).is_dir() else 0
+    return f"{folder}, {held} programs held before the run" + (" (empty: compiled anew)" if not held else "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50, help="repetitions (seeds 0 .. runs-1)")
@@ -89,6 +103,7 @@ def main() -> int:
     overrides += ["store_activations=False", "repetition_metrics=snapshot_epochs"] if args.weights_only else []
     overrides += ["batched_repetitions=False"] if args.one_at_a_time else []
     overrides += [f"parallel_runs={args.parallel_runs}"] if args.parallel_runs else []
+    print(f"compilation cache: {compilation_cache_state()}")
     with tempfile.TemporaryDirectory(prefix="study-") as workdir:
         workdir = Path(workdir)
         cpu_before = children_cpu_seconds()
