@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import MutableMapping
+from collections.abc import Mapping
 from pathlib import Path
 
 #: The environment variable naming the cache folder, or ``off``.
@@ -27,7 +27,7 @@ OFF_VALUES = ("off", "none", "no", "false", "0")
 MAX_BYTES = 256 * 2**20
 
 
-def cache_folder(environment: MutableMapping[str, str] = os.environ) -> Path | None:
+def cache_folder(environment: Mapping[str, str] = os.environ) -> Path | None:
     """Where compiled programs are kept, or None when the cache is off (see the module docstring)."""
     given = environment.get(CACHE_VARIABLE)
     if given is not None:

@@ -27,7 +27,6 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 LONGEST_FILES = (
     "tests/batch/test_scheduler_jobs.py",
     "tests/test_readme.py",
-    "tests/test_compilation_cache.py",
     "tests/run/test_reestimation.py",
     "tests/cli/test_experiment.py",
     "tests/batch/test_local_runner.py",
@@ -35,6 +34,7 @@ LONGEST_FILES = (
     "tests/run/test_pipeline.py",
     "tests/eval_tools/test_mongo_and_file_store.py",
     "tests/run/test_repetition_group.py",
+    "tests/test_compilation_cache.py",
     "tests/cli/test_resume.py",
 )
 

@@ -1,31 +1,42 @@
-"""The compilation cache of ``experiment.py``: a second experiment compiles nothing new and computes the same
-numbers; a damaged entry is compiled again, removed and reported in one line; ``off`` keeps no cache."""
+"""The compilation cache of ``experiment.py`` and ``reestimate``: a second experiment compiles nothing new and
+computes the same numbers; a damaged entry is compiled again, replaced and reported in one line; the cache goes
+where it is told, keeps to its size, and ``off`` keeps none."""
 
 import os
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 
+from deep_bottleneck.compilation_cache import cache_folder
 from tests.conftest import PROJECT_ROOT
 
 #: Two repetitions in two worker processes, so that the workers' programs are cached too.
-CONFIG = ["with", "configs/tishby.json", "epochs=3", "n_runs=2", "parallel_runs=2"]
+CONFIG = ["with", "configs/demo.json", "epochs=2", "architecture=[5,3]", "n_runs=2", "parallel_runs=2"]
 DAMAGE_LINE = "warning: the compilation cache "
 
 
-def experiment(python, tmp_path, run_id, *overrides, **variables):
-    """``experiment.py`` with a $HOME and $XDG_CACHE_HOME of its own (a variable given as None is unset) and none of
-    the suite's JAX cache settings."""
+def environment_of(tmp_path, variables):
+    """A $HOME and $XDG_CACHE_HOME of the test's own (a variable given as None is unset), none of the suite's JAX
+    cache settings."""
     (tmp_path / "home").mkdir(parents=True, exist_ok=True)
     environment = {name: value for name, value in os.environ.items() if not name.startswith("JAX_")}
     environment.update({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
                         "DEEP_BOTTLENECK_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(PROJECT_ROOT),
                         **variables})
-    environment = {name: value for name, value in environment.items() if value is not None}
-    done = subprocess.run([python, str(PROJECT_ROOT / "experiment.py"), "--id", str(run_id), *CONFIG, *overrides],
-                          cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def run(python, tmp_path, command, **variables):
+    done = subprocess.run([python, *command], cwd=tmp_path, env=environment_of(tmp_path, variables),
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def experiment(python, tmp_path, run_id, *overrides, **variables):
+    return run(python, tmp_path, [str(PROJECT_ROOT / "experiment.py"), "--id", str(run_id), *CONFIG, *overrides],
+               **variables)
 
 
 def entries(folder):
@@ -40,15 +51,16 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
     folder = tmp_path / "cache" / "deep-bottleneck" / "jax"
     first = experiment(python, tmp_path, 1)
     cached = entries(folder)
-    assert any(name.startswith("jit_train_epoch-") or name.startswith("jit_over_networks-") for name in cached)
+    assert any(name.startswith("jit_over_networks-") for name in cached)
     assert DAMAGE_LINE not in first.stderr
 
     experiment(python, tmp_path, 2)
     assert entries(folder) == cached
     pd.testing.assert_frame_equal(measures(tmp_path, 2), measures(tmp_path, 1))
 
-    for name, content in cached.items():
-        (folder / name).write_bytes(content[: len(content) // 2])
+    cut_short = {name: content[: len(content) // 2] for name, content in cached.items()}
+    for name, content in cut_short.items():
+        (folder / name).write_bytes(content)
     damaged = experiment(python, tmp_path, 3)
     reports = [line for line in damaged.stderr.splitlines() if line.startswith(DAMAGE_LINE)]
     # One line from each process that met a damaged entry: the experiment's and its two workers'.
@@ -56,28 +68,33 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
     assert all("unreadable copy of" in line and "compiled again and the copy removed" in line for line in reports)
     assert "Error reading persistent compilation cache" not in damaged.stderr
     pd.testing.assert_frame_equal(measures(tmp_path, 3), measures(tmp_path, 1))
-
     mended = entries(folder)
     assert mended.keys() == cached.keys()
-    again = experiment(python, tmp_path, 4)
-    assert DAMAGE_LINE not in again.stderr
-    assert entries(folder) == mended
+    assert all(mended[name] != cut_short[name] for name in mended)
     assert not (tmp_path / "home" / ".cache").exists()
 
 
-def test_the_cache_stays_under_its_size_goes_where_it_is_told_and_off_keeps_none(python, tmp_path):
-    one_process = "n_runs=1"
-    experiment(python, tmp_path, 1, one_process, JAX_COMPILATION_CACHE_MAX_SIZE="100000")
-    cached = entries(tmp_path / "cache" / "deep-bottleneck" / "jax")
-    assert cached and sum(len(content) for content in cached.values()) <= 100000
-
+def test_the_cache_goes_where_it_is_told_keeps_to_its_size_and_off_keeps_none(python, tmp_path):
     elsewhere = tmp_path / "elsewhere"
-    experiment(python, tmp_path, 2, one_process, DEEP_BOTTLENECK_COMPILATION_CACHE=str(elsewhere))
-    assert entries(elsewhere)
+    experiment(python, tmp_path, 1, "n_runs=1", "store_activations=False",
+               DEEP_BOTTLENECK_COMPILATION_CACHE=str(elsewhere), JAX_COMPILATION_CACHE_MAX_SIZE="60000")
+    cached = entries(elsewhere)
+    assert cached and sum(len(content) for content in cached.values()) <= 60000
+    assert not (tmp_path / "cache" / "deep-bottleneck").exists()
 
-    experiment(python, tmp_path, 3, one_process, XDG_CACHE_HOME=None)
-    assert entries(tmp_path / "home" / ".cache" / "deep-bottleneck" / "jax")
+    # Re-estimating a run that kept only weights compiles its layers' outputs (JAX is imported before the cache is
+    # turned on there).
+    reestimated = tmp_path / "reestimation"
+    run(python, tmp_path, ["-m", "deep_bottleneck.cli.reestimate", "1", "--estimator", "mi_estimator.upper",
+                           "--runs_dir", str(tmp_path / "runs")], DEEP_BOTTLENECK_COMPILATION_CACHE=str(reestimated))
+    assert entries(reestimated)
 
-    experiment(python, tmp_path, 4, one_process, XDG_CACHE_HOME=str(tmp_path / "unused"),
-               DEEP_BOTTLENECK_COMPILATION_CACHE="off")
-    assert not (tmp_path / "unused" / "deep-bottleneck").exists()
+    experiment(python, tmp_path, 2, "n_runs=1", DEEP_BOTTLENECK_COMPILATION_CACHE="off")
+    assert not (tmp_path / "cache" / "deep-bottleneck").exists()
+
+
+def test_the_default_folder_is_under_xdg_cache_home_else_home(monkeypatch, tmp_path):
+    assert cache_folder({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/deep-bottleneck/jax")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_folder({}) == tmp_path / ".cache" / "deep-bottleneck" / "jax"
+    assert cache_folder({"DEEP_BOTTLENECK_COMPILATION_CACHE": " Off "}) is None
