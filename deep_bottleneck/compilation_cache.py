@@ -5,8 +5,9 @@ the same architecture, load them instead of compiling them again.
 The folder is ``$DEEP_BOTTLENECK_COMPILATION_CACHE`` (``off`` turns the cache off), else ``deep-bottleneck/jax``
 under ``$XDG_CACHE_HOME`` (``~/.cache`` when that is not set). JAX's own ``JAX_COMPILATION_CACHE_DIR``, where set,
 is left as it is. The folder holds at most ``MAX_BYTES`` (or ``$JAX_COMPILATION_CACHE_MAX_SIZE`` bytes), the entries
-used longest ago removed first. A program whose entry cannot be read (a damaged file) is compiled again and its
-entries removed, said in one line (``mend_damaged_entries``).
+used longest ago removed first. A folder that cannot be used turns the cache off, said in one line; a program whose
+entry cannot be read (a damaged file) is compiled again and its entries removed, and one that cannot be stored (a
+full disk) is compiled again next time, each said in one line (``watch_entries``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import glob
 import os
 import re
 import sys
+import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,8 +40,9 @@ def cache_folder(environment: Mapping[str, str] = os.environ) -> Path | None:
 
 def use_compilation_cache() -> Path | None:
     """Turn the cache on for this process and the processes it starts, unless JAX's own variable names a folder
-    already or ``CACHE_VARIABLE`` is ``off``; every program is kept, however quickly it compiled. In either case a
-    damaged entry JAX meets is removed (``mend_damaged_entries``).
+    already or ``CACHE_VARIABLE`` is ``off``; every program is kept, however quickly it compiled. A folder that
+    cannot be created or written to is reported in one line and the cache stays off (for the processes this one
+    starts too). In every case JAX's warnings about the cache's entries become ``watch_entries``' lines.
 
     Returns:
         The cache folder, or None when the cache is off.
@@ -50,6 +53,11 @@ def use_compilation_cache() -> Path | None:
     else:
         folder = cache_folder(environment)
         if folder is None:
+            return None
+        if (problem := unusable_reason(folder)) is not None:
+            print(f"warning: the compilation cache {folder} cannot be used ({problem}); every process compiles its "
+                  f"programs (set {CACHE_VARIABLE} to another folder, or to off)", file=sys.stderr)
+            environment[CACHE_VARIABLE] = "off"
             return None
         settings = {
             "JAX_COMPILATION_CACHE_DIR": str(folder),
@@ -69,36 +77,57 @@ def use_compilation_cache() -> Path | None:
                               int(environment["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"]))
             jax.config.update("jax_compilation_cache_max_size",
                               int(environment["JAX_COMPILATION_CACHE_MAX_SIZE"]))
-    mend_damaged_entries(folder)
+    watch_entries(folder)
     return folder
 
 
-#: JAX's warning when it cannot read an entry: the program's name (or the entry's key) and the reason.
-_DAMAGED_ENTRY = re.compile(r"Error reading persistent compilation cache entry for '([^'/]+)': (.*)", re.DOTALL)
+def unusable_reason(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold the cache (it cannot be created, or a file cannot be written in it), or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        return f"{type(error).__name__}: {error.strerror or error}"
+    return None
 
 
-def mend_damaged_entries(folder: Path) -> None:
-    """From now on, when JAX warns that it cannot read an entry of ``folder`` (it then compiles the program
-    again), remove that program's entries, so that the next process stores it anew instead of meeting the damaged
-    copy again (JAX never replaces an entry). The first such entry is reported in one line on stderr instead of
-    JAX's warning; later ones in the same process are removed without a word."""
+#: JAX's warnings when it cannot read or write an entry: which, the program's name (or the entry's key), the reason.
+_ENTRY_PROBLEM = re.compile(r"Error (reading|writing) persistent compilation cache entry for '([^'/]+)': (.*)",
+                            re.DOTALL)
+
+
+def watch_entries(folder: Path) -> None:
+    """From now on, JAX's warnings about entries of ``folder`` become one line each on stderr, the first of each
+    kind in this process only (later ones pass without a word):
+
+    - an entry JAX cannot read (a damaged file; JAX then compiles the program again): that program's entries are
+      removed, so that the next process stores it anew instead of meeting the damaged copy again (JAX never
+      replaces an entry);
+    - an entry JAX cannot write (a full disk): the program is compiled again by the next process.
+    """
     shown = warnings.showwarning
-    if getattr(shown, "mends_folder", None) == folder:
+    if getattr(shown, "watched_folder", None) == folder:
         return
-    reported = []
+    reported = set()
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
-        damaged = _DAMAGED_ENTRY.match(str(message))
-        if damaged is None:
+        problem = _ENTRY_PROBLEM.match(str(message))
+        if problem is None:
             return shown(message, category, filename, lineno, file, line)
-        program, reason = damaged.groups()
-        for entry in folder.glob(f"{glob.escape(program)}-*"):
-            entry.unlink(missing_ok=True)
-        if not reported:
-            reported.append(program)
-            print(f"warning: the compilation cache {folder} held an unreadable copy of {program} "
-                  f"({reason.splitlines()[0]}); it was compiled again and the copy removed (so is any other "
-                  f"unreadable copy this process meets)", file=sys.stderr)
+        kind, program, reason = problem.groups()
+        if kind == "reading":
+            for entry in folder.glob(f"{glob.escape(program)}-*"):
+                entry.unlink(missing_ok=True)
+        if kind not in reported:
+            reported.add(kind)
+            what = ("held an unreadable copy of {}; it was compiled again and the copy removed (so is any other "
+                    "unreadable copy this process meets)" if kind == "reading" else
+                    "could not store {}; programs it cannot store are compiled again by the next process")
+            print(f"warning: the compilation cache {folder} {what.format(program)} ({reason.splitlines()[0]})",
+                  file=sys.stderr)
 
-    show_warning.mends_folder = folder
+    show_warning.watched_folder = folder
     warnings.showwarning = show_warning

@@ -1,6 +1,6 @@
 """The compilation cache of ``experiment.py`` and ``reestimate``: a second experiment compiles nothing new and
-computes the same numbers; a damaged entry is compiled again, replaced and reported in one line; the cache goes
-where it is told, keeps to its size, and ``off`` keeps none."""
+computes the same numbers; a damaged entry is compiled again, replaced and reported in one line, and so is a full or
+read-only disk; the cache goes where it is told, keeps to its size, and ``off`` keeps none."""
 
 import os
 import subprocess
@@ -10,10 +10,11 @@ import pandas as pd
 
 from deep_bottleneck.compilation_cache import cache_folder
 from tests.conftest import PROJECT_ROOT
+from tests.small_disk import small_disk
 
 #: Two repetitions in two worker processes, so that the workers' programs are cached too.
 CONFIG = ["with", "configs/demo.json", "epochs=2", "architecture=[5,3]", "n_runs=2", "parallel_runs=2"]
-DAMAGE_LINE = "warning: the compilation cache "
+CACHE_LINE = "warning: the compilation cache "
 
 
 def environment_of(tmp_path, variables):
@@ -39,6 +40,10 @@ def experiment(python, tmp_path, run_id, *overrides, **variables):
                **variables)
 
 
+def cache_lines(done):
+    return [line for line in done.stderr.splitlines() if line.startswith(CACHE_LINE)]
+
+
 def entries(folder):
     return {path.name: path.read_bytes() for path in folder.glob("*-cache")}
 
@@ -52,7 +57,7 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
     first = experiment(python, tmp_path, 1)
     cached = entries(folder)
     assert any(name.startswith("jit_over_networks-") for name in cached)
-    assert DAMAGE_LINE not in first.stderr
+    assert CACHE_LINE not in first.stderr
 
     experiment(python, tmp_path, 2)
     assert entries(folder) == cached
@@ -62,7 +67,7 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
     for name, content in cut_short.items():
         (folder / name).write_bytes(content)
     damaged = experiment(python, tmp_path, 3)
-    reports = [line for line in damaged.stderr.splitlines() if line.startswith(DAMAGE_LINE)]
+    reports = cache_lines(damaged)
     # One line from each process that met a damaged entry: the experiment's and its two workers'.
     assert 1 <= len(reports) <= 3, damaged.stderr
     assert all("unreadable copy of" in line and "compiled again and the copy removed" in line for line in reports)
@@ -72,6 +77,19 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
     assert mended.keys() == cached.keys()
     assert all(mended[name] != cut_short[name] for name in mended)
     assert not (tmp_path / "home" / ".cache").exists()
+
+
+def test_a_full_or_read_only_disk_is_one_line_and_the_run_completes(python, tmp_path):
+    with small_disk(tmp_path / "full", size="128k") as disk:
+        full = experiment(python, tmp_path, 1, DEEP_BOTTLENECK_COMPILATION_CACHE=str(disk / "cache"))
+    lines = cache_lines(full)
+    assert 1 <= len(lines) <= 3 and all("could not store" in line for line in lines), full.stderr
+    assert "Error writing persistent compilation cache" not in full.stderr
+
+    with small_disk(tmp_path / "read_only", read_only=True) as disk:
+        read_only = experiment(python, tmp_path, 2, "n_runs=1", DEEP_BOTTLENECK_COMPILATION_CACHE=str(disk / "cache"))
+    assert len(cache_lines(read_only)) == 1 and "cannot be used" in cache_lines(read_only)[0], read_only.stderr
+    assert set(measures(tmp_path, 1)["run"]) == {0, 1} and set(measures(tmp_path, 2)["run"]) == {0}
 
 
 def test_the_cache_goes_where_it_is_told_keeps_to_its_size_and_off_keeps_none(python, tmp_path):
