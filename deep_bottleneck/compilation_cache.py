@@ -30,10 +30,11 @@ MAX_BYTES = 256 * 2**20
 
 
 def cache_folder(environment: Mapping[str, str] = os.environ) -> Path | None:
-    """Where compiled programs are kept, or None when the cache is off (see the module docstring)."""
-    given = environment.get(CACHE_VARIABLE)
-    if given is not None:
-        return None if given.strip().lower() in OFF_VALUES else Path(given).expanduser()
+    """Where compiled programs are kept, or None when the cache is off (see the module docstring; an empty
+    ``CACHE_VARIABLE`` counts as unset)."""
+    given = environment.get(CACHE_VARIABLE, "").strip()
+    if given:
+        return None if given.lower() in OFF_VALUES else Path(given).expanduser()
     base = environment.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "deep-bottleneck" / "jax"
 
@@ -42,7 +43,7 @@ def use_compilation_cache() -> Path | None:
     """Turn the cache on for this process and the processes it starts, unless JAX's own variable names a folder
     already or ``CACHE_VARIABLE`` is ``off``; every program is kept, however quickly it compiled. A folder that
     cannot be created or written to is reported in one line and the cache stays off (for the processes this one
-    starts too). In every case JAX's warnings about the cache's entries become ``watch_entries``' lines.
+    starts too). Wherever the cache is on, JAX's warnings about its entries become ``watch_entries``' lines.
 
     Returns:
         The cache folder, or None when the cache is off.
@@ -118,16 +119,26 @@ def watch_entries(folder: Path) -> None:
         if problem is None:
             return shown(message, category, filename, lineno, file, line)
         kind, program, reason = problem.groups()
-        if kind == "reading":
-            for entry in folder.glob(f"{glob.escape(program)}-*"):
-                entry.unlink(missing_ok=True)
+        removed = kind == "reading" and _remove_entries(folder, program)
         if kind not in reported:
             reported.add(kind)
-            what = ("held an unreadable copy of {}; it was compiled again and the copy removed (so is any other "
-                    "unreadable copy this process meets)" if kind == "reading" else
-                    "could not store {}; programs it cannot store are compiled again by the next process")
+            what = ("could not store {}; programs it cannot store are compiled again by the next process"
+                    if kind == "writing" else
+                    "held an unreadable copy of {}; it was compiled again and the copy removed (so is any other "
+                    "unreadable copy this process meets)" if removed else
+                    "held an unreadable copy of {}, which could not be removed; it is compiled in each process")
             print(f"warning: the compilation cache {folder} {what.format(program)} ({reason.splitlines()[0]})",
                   file=sys.stderr)
 
     show_warning.watched_folder = folder
     warnings.showwarning = show_warning
+
+
+def _remove_entries(folder: Path, program: str) -> bool:
+    """Remove the entries of ``program`` (a name, or an entry's key) from ``folder``; whether that succeeded."""
+    try:
+        for entry in folder.glob(f"{glob.escape(program)}-*"):
+            entry.unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True
