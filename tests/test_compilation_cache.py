@@ -81,9 +81,9 @@ def test_a_second_experiment_compiles_nothing_new_and_a_damaged_entry_is_compile
 
 def test_a_full_or_read_only_disk_is_one_line_and_the_run_completes(python, tmp_path):
     with small_disk(tmp_path / "full", size="128k") as disk:
-        full = experiment(python, tmp_path, 1, DEEP_BOTTLENECK_COMPILATION_CACHE=str(disk / "cache"))
+        full = experiment(python, tmp_path, 1, "n_runs=1", DEEP_BOTTLENECK_COMPILATION_CACHE=str(disk / "cache"))
         lines = cache_lines(full)
-        assert 1 <= len(lines) <= 3 and all("could not store" in line for line in lines), full.stderr
+        assert len(lines) == 1 and "could not store" in lines[0], full.stderr
         assert "Error writing persistent compilation cache" not in full.stderr
 
         # Damaged entries on a disk that has become read-only (JAX's own variable names the folder): they cannot be
@@ -99,8 +99,7 @@ def test_a_full_or_read_only_disk_is_one_line_and_the_run_completes(python, tmp_
     with small_disk(tmp_path / "read_only", read_only=True) as disk:
         read_only = experiment(python, tmp_path, 3, "n_runs=1", DEEP_BOTTLENECK_COMPILATION_CACHE=str(disk / "cache"))
     assert len(cache_lines(read_only)) == 1 and "cannot be used" in cache_lines(read_only)[0], read_only.stderr
-    assert set(measures(tmp_path, 1)["run"]) == {0, 1}
-    assert set(measures(tmp_path, 2)["run"]) == set(measures(tmp_path, 3)["run"]) == {0}
+    assert all(set(measures(tmp_path, run_id)["run"]) == {0} for run_id in (1, 2, 3))
 
 
 def test_the_cache_goes_where_it_is_told_keeps_to_its_size_and_off_keeps_none(python, tmp_path):
