@@ -18,14 +18,13 @@ CACHE_LINE = "warning: the compilation cache "
 
 
 def environment_of(tmp_path, variables):
-    """A $HOME and $XDG_CACHE_HOME of the test's own (a variable given as None is unset), none of the suite's JAX
-    cache settings."""
+    """A $HOME and $XDG_CACHE_HOME of the test's own, none of the suite's JAX cache settings, and ``variables``."""
     (tmp_path / "home").mkdir(parents=True, exist_ok=True)
     environment = {name: value for name, value in os.environ.items() if not name.startswith("JAX_")}
     environment.update({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
                         "DEEP_BOTTLENECK_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(PROJECT_ROOT),
                         **variables})
-    return {name: value for name, value in environment.items() if value is not None}
+    return environment
 
 
 def run(python, tmp_path, command, **variables):
