@@ -69,14 +69,12 @@ def measure_t1(epochs: int) -> float:
 
 def compilation_cache_state() -> str:
     """Where the experiment's compiled programs come from: the cache folder and how many it holds already."""
-    import os
-
     from deep_bottleneck.compilation_cache import cache_folder
 
-    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or cache_folder()
+    folder = cache_folder()
     if folder is None:
         return "off (every process compiles its programs)"
-    held = len(list(Path(folder).glob("*-cache"))) if Path(folder).is_dir() else 0
+    held = len(list(folder.glob("*-cache"))) if folder.is_dir() else 0
     return f"{folder}, {held} programs held before the run" + (" (empty: compiled anew)" if not held else "")
 
 

@@ -27,11 +27,19 @@ CACHE_VARIABLE = "DEEP_BOTTLENECK_COMPILATION_CACHE"
 OFF_VALUES = ("off", "none", "no", "false", "0")
 #: The most the cache folder may hold.
 MAX_BYTES = 256 * 2**20
+#: JAX's settings for a cache this module turns on (each also read by JAX from its upper-case variable).
+JAX_SETTINGS = {
+    "jax_persistent_cache_min_compile_time_secs": 0.0,
+    "jax_persistent_cache_min_entry_size_bytes": 0,
+    "jax_compilation_cache_max_size": MAX_BYTES,
+}
 
 
 def cache_folder(environment: Mapping[str, str] = os.environ) -> Path | None:
-    """Where compiled programs are kept, or None when the cache is off (see the module docstring; an empty
-    ``CACHE_VARIABLE`` counts as unset)."""
+    """Where compiled programs are kept, or None when the cache is off: JAX's own ``JAX_COMPILATION_CACHE_DIR``
+    where set, else as the module docstring says (an empty ``CACHE_VARIABLE`` counts as unset)."""
+    if environment.get("JAX_COMPILATION_CACHE_DIR"):
+        return Path(environment["JAX_COMPILATION_CACHE_DIR"])
     given = environment.get(CACHE_VARIABLE, "").strip()
     if given:
         return None if given.lower() in OFF_VALUES else Path(given).expanduser()
@@ -49,35 +57,23 @@ def use_compilation_cache() -> Path | None:
         The cache folder, or None when the cache is off.
     """
     environment = os.environ
-    if environment.get("JAX_COMPILATION_CACHE_DIR"):
-        folder = Path(environment["JAX_COMPILATION_CACHE_DIR"])
-    else:
-        folder = cache_folder(environment)
-        if folder is None:
-            return None
+    folder = cache_folder(environment)
+    if folder is None:
+        return None
+    if not environment.get("JAX_COMPILATION_CACHE_DIR"):
         if (problem := unusable_reason(folder)) is not None:
             print(f"warning: the compilation cache {folder} cannot be used ({problem}); every process compiles its "
                   f"programs (set {CACHE_VARIABLE} to another folder, or to off)", file=sys.stderr)
             environment[CACHE_VARIABLE] = "off"
             return None
-        settings = {
-            "JAX_COMPILATION_CACHE_DIR": str(folder),
-            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
-            "JAX_COMPILATION_CACHE_MAX_SIZE": str(MAX_BYTES),
-        }
+        settings = {"jax_compilation_cache_dir": str(folder), **JAX_SETTINGS}
         for name, value in settings.items():
-            environment.setdefault(name, value)
+            environment.setdefault(name.upper(), str(value))
         if "jax" in sys.modules:  # imported already: it read its variables then
             import jax
 
-            jax.config.update("jax_compilation_cache_dir", environment["JAX_COMPILATION_CACHE_DIR"])
-            jax.config.update("jax_persistent_cache_min_compile_time_secs",
-                              float(environment["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
-            jax.config.update("jax_persistent_cache_min_entry_size_bytes",
-                              int(environment["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"]))
-            jax.config.update("jax_compilation_cache_max_size",
-                              int(environment["JAX_COMPILATION_CACHE_MAX_SIZE"]))
+            for name, value in settings.items():
+                jax.config.update(name, type(value)(environment[name.upper()]))
     watch_entries(folder)
     return folder
 

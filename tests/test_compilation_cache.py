@@ -126,3 +126,4 @@ def test_the_default_folder_is_under_xdg_cache_home_else_home(monkeypatch, tmp_p
     assert cache_folder({}) == tmp_path / ".cache" / "deep-bottleneck" / "jax"
     assert cache_folder({"DEEP_BOTTLENECK_COMPILATION_CACHE": " Off "}) is None
     assert cache_folder({"DEEP_BOTTLENECK_COMPILATION_CACHE": ""}) == tmp_path / ".cache" / "deep-bottleneck" / "jax"
+    assert cache_folder({"JAX_COMPILATION_CACHE_DIR": "/j", "DEEP_BOTTLENECK_COMPILATION_CACHE": "off"}) == Path("/j")
