@@ -33,6 +33,10 @@ JAX_SETTINGS = {
     "jax_persistent_cache_min_entry_size_bytes": 0,
     "jax_compilation_cache_max_size": MAX_BYTES,
 }
+#: The file JAX locks while it reads, stores or evicts entries.
+LOCK_FILE = ".lockfile"
+#: How long to wait for that lock (JAX's own wait).
+LOCK_SECONDS = 10.0
 
 
 def cache_folder(environment: Mapping[str, str] = os.environ) -> Path | None:
@@ -131,10 +135,17 @@ def watch_entries(folder: Path) -> None:
 
 
 def _remove_entries(folder: Path, program: str) -> bool:
-    """Remove the entries of ``program`` (a name, or an entry's key) from ``folder``; whether that succeeded."""
+    """Remove the entries of ``program`` (a name, or an entry's key) from ``folder``; whether that succeeded.
+
+    The removal holds JAX's lock on the folder: another process storing or evicting entries at the same moment
+    would otherwise meet an entry whose files vanish under it.
+    """
+    import filelock
+
     try:
-        for entry in folder.glob(f"{glob.escape(program)}-*"):
-            entry.unlink(missing_ok=True)
-    except OSError:
+        with filelock.FileLock(folder / LOCK_FILE, timeout=LOCK_SECONDS):
+            for entry in folder.glob(f"{glob.escape(program)}-*"):
+                entry.unlink(missing_ok=True)
+    except OSError:  # filelock.Timeout is one too
         return False
     return True

@@ -4,11 +4,14 @@ read-only disk; the cache goes where it is told, keeps to its size, and ``off`` 
 
 import os
 import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from deep_bottleneck.compilation_cache import cache_folder
+from deep_bottleneck import compilation_cache
+from deep_bottleneck.compilation_cache import cache_folder, watch_entries
 from tests.conftest import PROJECT_ROOT
 from tests.small_disk import small_disk
 
@@ -127,3 +130,26 @@ def test_the_default_folder_is_under_xdg_cache_home_else_home(monkeypatch, tmp_p
     assert cache_folder({"DEEP_BOTTLENECK_COMPILATION_CACHE": " Off "}) is None
     assert cache_folder({"DEEP_BOTTLENECK_COMPILATION_CACHE": ""}) == tmp_path / ".cache" / "deep-bottleneck" / "jax"
     assert cache_folder({"JAX_COMPILATION_CACHE_DIR": "/j", "DEEP_BOTTLENECK_COMPILATION_CACHE": "off"}) == Path("/j")
+
+
+def test_a_damaged_entry_is_removed_only_while_no_other_process_holds_the_cache(monkeypatch, tmp_path, capsys):
+    # Another process that holds JAX's lock on the folder may be storing or evicting entries: removing files then
+    # once made that process fail to store its own ("could not store").
+    entry = tmp_path / "jit_step-0123-cache"
+    entry.write_bytes(b"damaged")
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    monkeypatch.setattr(compilation_cache, "LOCK_SECONDS", 0.1)
+    watch_entries(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ("import filelock, sys; lock = filelock.FileLock(sys.argv[1]); lock.acquire(); "
+                                "print('held', flush=True); sys.stdin.read()"),
+         str(tmp_path / compilation_cache.LOCK_FILE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        warnings.warn("Error reading persistent compilation cache entry for 'jit_step': truncated", stacklevel=1)
+        assert entry.exists()
+        assert "held an unreadable copy of jit_step, which could not be removed" in capsys.readouterr().err
+    finally:
+        holder.communicate("")
+    warnings.warn("Error reading persistent compilation cache entry for 'jit_step': truncated", stacklevel=1)
+    assert not entry.exists()
